@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: MIT
+#include "cli/app_context.hpp"
+
+#include "error.hpp"
+#include "sys/paths.hpp"
+
+#include <istream>
+
+#ifndef OAUTHLINK_DATADIR
+#define OAUTHLINK_DATADIR "/usr/local/share/oauthlink"
+#endif
+
+namespace oauthlink::cli {
+
+const providers::Catalog& AppContext::catalog() {
+  if (!m_catalog) {
+    m_catalog_source = sys::catalog_path(options.catalog, OAUTHLINK_DATADIR);
+    std::string text;
+    try {
+      text = sys::read_file(m_catalog_source);
+    } catch (const Error& e) {
+      throw CatalogError(std::string("catalog: ") + e.what());
+    }
+    auto catalog = providers::Catalog::parse(text, m_catalog_source);
+    // A user catalog adds or overrides providers without editing the shipped file. An
+    // explicit --catalog stands alone, so tests and `providers check` see one file.
+    if (options.catalog.empty()) {
+      std::string user = sys::config_dir() + "/providers.toml";
+      if (sys::file_exists(user))
+        catalog.merge(providers::Catalog::parse(sys::read_file(user), user));
+    }
+    m_catalog = std::move(catalog);
+  }
+  return *m_catalog;
+}
+
+const std::string& AppContext::catalog_source() {
+  catalog();
+  return m_catalog_source;
+}
+
+const providers::Provider& AppContext::provider(const std::string& slug) {
+  const providers::Provider* p = catalog().find(slug);
+  if (!p)
+    throw UsageError("unknown provider '" + slug + "' (see 'oauthlink providers list')");
+  return *p;
+}
+
+store::Store& AppContext::store() {
+  if (!m_store)
+    m_store = store::Store::open(sys::data_dir(options.home));
+  return *m_store;
+}
+
+std::string read_secret_stream(std::istream& in, const std::string& what) {
+  std::string value;
+  char buffer[4096];
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+    value.append(buffer, static_cast<size_t>(in.gcount()));
+    if (value.size() > 64 * 1024)
+      throw UsageError(what + ": secret longer than 64 KiB");
+  }
+  while (!value.empty() && (value.back() == '\n' || value.back() == '\r'))
+    value.pop_back();
+  if (value.empty())
+    throw UsageError(what + ": no secret given");
+  if (value.find('\n') != std::string::npos)
+    throw UsageError(what + ": the secret must be a single line");
+  return value;
+}
+
+} // namespace oauthlink::cli

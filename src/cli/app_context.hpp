@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: MIT
+// What every command shares: global flags, and the catalog and store, opened on first use.
+#pragma once
+
+#include "providers/catalog.hpp"
+#include "store/store.hpp"
+
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace oauthlink::cli {
+
+struct GlobalOptions {
+  std::string home;
+  std::string catalog;
+  bool verbose = false;
+  bool quiet = false;
+};
+
+class AppContext {
+public:
+  GlobalOptions options;
+
+  // The shipped catalog, overlaid by $XDG_CONFIG_HOME/oauthlink/providers.toml if present.
+  const providers::Catalog& catalog();
+  // The provider entry for slug; throws UsageError naming the slug when unknown.
+  const providers::Provider& provider(const std::string& slug);
+  store::Store& store();
+  // Where the catalog was read from (for messages).
+  const std::string& catalog_source();
+
+private:
+  std::optional<providers::Catalog> m_catalog;
+  std::string m_catalog_source;
+  std::optional<store::Store> m_store;
+};
+
+// Reads a secret from a file or stdin: one value, a trailing newline removed. Throws
+// UsageError when empty.
+std::string read_secret_stream(std::istream& in, const std::string& what);
+
+} // namespace oauthlink::cli

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: MIT
+// `oauthlink connect APP_ID`: the main job. Wires the flow to the loopback server, the
+// browser, libcurl and the store; flow::connect does the rest.
+#include "cli/commands/commands.hpp"
+#include "cli/output.hpp"
+#include "error.hpp"
+#include "flow/authorize_url.hpp"
+#include "flow/connect.hpp"
+#include "flow/redirect.hpp"
+#include "net/curl_http_client.hpp"
+#include "net/http_server.hpp"
+#include "providers/discovery.hpp"
+#include "sys/browser.hpp"
+#include "sys/random.hpp"
+#include "sys/signals.hpp"
+
+#include <ctime>
+#include <iostream>
+
+namespace oauthlink::cli {
+
+using nlohmann::json;
+
+namespace {
+
+struct ConnectOptions {
+  std::string app_id;
+  std::string scopes;
+  std::string state;
+  std::string redirect_uri;
+  int64_t timeout = 300;
+  bool no_browser = false;
+  std::vector<std::string> settings;
+};
+
+int64_t now_seconds() { return static_cast<int64_t>(std::time(nullptr)); }
+
+net::CurlOptions curl_options(const AppContext& ctx) {
+  net::CurlOptions options;
+  if (ctx.options.verbose)
+    options.log = [](const std::string& line) { std::cerr << "oauthlink: http " << line << '\n'; };
+  return options;
+}
+
+bool is_unreserved_text(const std::string& text) {
+  for (char ch : text) {
+    auto c = static_cast<unsigned char>(ch);
+    if (!(std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~'))
+      return false;
+  }
+  return true;
+}
+
+} // namespace
+
+// RFC 8414 / OpenID discovery for an issuer: the first metadata document found wins; its
+// issuer must equal the configured one.
+providers::Metadata discover(flow::HttpClient& http, const std::string& issuer) {
+  std::string tried;
+  for (const auto& url : providers::metadata_urls(issuer)) {
+    flow::HttpResponse response =
+        http.send({"GET", url, {{"Accept", "application/json"}}, ""});
+    if (response.status == 200)
+      return providers::parse_metadata(response.body, issuer);
+    tried += (tried.empty() ? "" : ", ") + url + " (HTTP " + std::to_string(response.status) + ")";
+  }
+  throw NetworkError("discovery: no metadata for issuer " + issuer + "; tried " + tried);
+}
+
+namespace {
+
+void run_connect(AppContext& ctx, const ConnectOptions& o) {
+  auto app = ctx.store().find_app(o.app_id);
+  if (!app)
+    throw UsageError("no app '" + o.app_id + "' (see 'oauthlink apps list')");
+  const providers::Provider& entry = ctx.provider(app->provider);
+  TerminalProgress progress(ctx.options.quiet);
+  net::CurlHttpClient http(curl_options(ctx));
+
+  std::optional<providers::Metadata> metadata;
+  if (entry.discovery)
+    metadata = discover(http, app->issuer);
+  providers::Provider provider =
+      flow::resolve_provider(entry, *app, parse_settings(o.settings), metadata ? &*metadata : nullptr);
+
+  std::vector<std::string> notes;
+  flow::LoopbackPlan loopback =
+      flow::plan_loopback(o.redirect_uri, ctx.store().list_redirects(), provider.slug, notes);
+  for (const auto& note : notes)
+    progress.info(note);
+
+  if (o.timeout <= 0)
+    throw UsageError("--timeout must be a positive number of seconds");
+  std::string state = o.state;
+  if (state.empty()) {
+    state = sys::random_urlsafe(43);  // 258 bits (SECURITY.md A2)
+  } else if (state.size() > 512 || !is_unreserved_text(state)) {
+    throw UsageError("--state must be 1-512 characters of [A-Za-z0-9-._~]");
+  } else if (state.size() < 22) {
+    progress.warn("--state has fewer than 128 bits; a CSRF attacker may guess it");
+  }
+
+  // Bind before anything else: a taken fixed port fails closed, with no URL shown (B2).
+  net::HttpServer server(net::ServerLimits{0, 10, 16});
+  int port = server.bind(loopback.bind_host, loopback.port);
+
+  flow::ConnectPlan plan;
+  plan.provider = provider;
+  plan.app = *app;
+  plan.redirect_uri = loopback.uri(port);
+  plan.expect.path = loopback.path;
+  plan.expect.allowed_hosts = loopback.allowed_hosts(port);
+  plan.expect.state = state;
+  plan.expect.issuer = provider.issuer;
+  plan.expect.iss_required = metadata && metadata->iss_parameter_supported;
+  plan.expect.keep = provider.callback_keep;
+  plan.code_verifier =
+      provider.pkce == providers::Pkce::forbidden ? "" : sys::random_urlsafe(64);
+  plan.scopes = flow::effective_scopes(provider, *app, flow::split_scopes(o.scopes));
+  plan.timeout_seconds = o.timeout;
+  plan.open_browser = !o.no_browser;
+
+  sys::SystemBrowser browser;
+  store::Store& store = ctx.store();
+  flow::ConnectPorts ports{
+      http,
+      server,
+      browser,
+      progress,
+      now_seconds,
+      sys::interrupted,
+      [&](const flow::TokenSet& tokens, const flow::Params& kept) {
+        flow::Credential credential;
+        credential.id = sys::random_id("cred");
+        credential.app_id = app->id;
+        credential.provider = provider.slug;
+        credential.tokens = tokens;
+        for (const auto& [key, value] : kept)
+          credential.tokens.extra[key] = value;
+        credential.created_at = credential.updated_at = now_seconds();
+        store.save_credential(credential);
+        return credential;
+      }};
+  flow::Credential credential = flow::connect(plan, ports);
+  progress.info("Connected: " + credential.id);
+  print_json({{"credential", flow::credential_json(credential)}, {"state", state}});
+}
+
+} // namespace
+
+void register_connect(CLI::App& root, AppContext& ctx) {
+  auto o = std::make_shared<ConnectOptions>();
+  auto* cmd = root.add_subcommand(
+      "connect", "Authorize an app in the browser and print the new credential as JSON");
+  cmd->add_option("APP_ID", o->app_id, "App id (app_…)")->required();
+  cmd->add_option("--scopes", o->scopes, "Scopes to request (default: the app's)");
+  cmd->add_option("--state", o->state, "The state value to send (default: 258 random bits)");
+  cmd->add_option("--redirect-uri", o->redirect_uri,
+                  "Loopback redirect URI to listen on (must be registered, if any are)");
+  cmd->add_option("--timeout", o->timeout, "Seconds to wait for the browser (default 300)");
+  cmd->add_flag("--no-browser", o->no_browser, "Do not start a browser; only print the URL");
+  cmd->add_option("--set", o->settings, "KEY=VALUE for the provider's URL templates")->take_all();
+  cmd->callback([&ctx, o] { run_connect(ctx, *o); });
+}
+
+} // namespace oauthlink::cli

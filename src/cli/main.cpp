@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: MIT
+// oauthlink: OAuth2 for many providers from the command line. Errors are caught only here.
+#include "cli/app_context.hpp"
+#include "cli/commands/commands.hpp"
+#include "error.hpp"
+#include "net/curl_http_client.hpp"
+#include "sys/signals.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#ifndef OAUTHLINK_VERSION
+#define OAUTHLINK_VERSION "0.0.0"
+#endif
+
+namespace oauthlink::cli {
+
+namespace {
+
+int run(int argc, char** argv) {
+  CLI::App app{"oauthlink: OAuth2 credentials for many API providers, from your terminal.\n"
+               "Register an app, connect it in the browser, and get fresh tokens."};
+  app.set_version_flag("--version", std::string("oauthlink ") + OAUTHLINK_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough();
+  AppContext ctx;
+  app.add_option("--home", ctx.options.home,
+                 "Directory of the store (default: $OAUTHLINK_HOME, else the XDG data "
+                 "directory)");
+  app.add_option("--catalog", ctx.options.catalog,
+                 "Provider catalog file (default: $OAUTHLINK_CATALOG, else the installed one)");
+  app.add_flag("-v,--verbose", ctx.options.verbose,
+               "Log each provider request on stderr (secrets redacted)");
+  app.add_flag("-q,--quiet", ctx.options.quiet, "Print only results and errors");
+
+  register_providers(app, ctx);
+  register_apps(app, ctx);
+  register_redirects(app, ctx);
+  register_connect(app, ctx);
+  register_credentials(app, ctx);
+  register_sandbox(app, ctx);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0)
+      return app.exit(e);
+    throw UsageError(std::string(e.what()) + " (see --help)");
+  }
+  return 0;
+}
+
+} // namespace
+
+} // namespace oauthlink::cli
+
+int main(int argc, char** argv) {
+  using oauthlink::ExitCode;
+  oauthlink::sys::install_signal_handlers();
+  oauthlink::net::init_http();
+  try {
+    return oauthlink::cli::run(argc, argv);
+  } catch (const oauthlink::UsageError& e) {
+    std::cerr << "oauthlink: " << e.what() << '\n';
+    return static_cast<int>(ExitCode::usage);
+  } catch (const oauthlink::Error& e) {
+    std::cerr << "oauthlink: error: " << e.what() << '\n';
+    return static_cast<int>(e.code());
+  } catch (const std::exception& e) {
+    std::cerr << "oauthlink: internal error: " << e.what() << '\n';
+    return static_cast<int>(ExitCode::internal);
+  }
+}

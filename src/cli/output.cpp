@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: MIT
+#include "cli/output.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+
+namespace oauthlink::cli {
+
+void print_json(const nlohmann::json& value) {
+  std::cout << value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+  std::cout.flush();
+}
+
+void print_table(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> widths;
+  for (const auto& row : rows)
+    for (size_t i = 0; i < row.size(); ++i) {
+      if (widths.size() <= i)
+        widths.push_back(0);
+      widths[i] = std::max(widths[i], row[i].size());
+    }
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size())
+        line += std::string(widths[i] - row[i].size() + 2, ' ');
+    }
+    std::cout << line << '\n';
+  }
+}
+
+TerminalProgress::TerminalProgress(bool quiet)
+    : m_quiet(quiet),
+      m_tty(isatty(STDERR_FILENO) == 1),
+      m_color(m_tty && std::getenv("NO_COLOR") == nullptr) {}
+
+void TerminalProgress::clear_line() {
+  if (m_line_open) {
+    std::cerr << "\r\033[K";
+    m_line_open = false;
+  }
+}
+
+void TerminalProgress::info(const std::string& message) {
+  std::lock_guard lock(m_mutex);
+  if (m_quiet)
+    return;
+  clear_line();
+  std::cerr << message << std::endl;
+}
+
+void TerminalProgress::warn(const std::string& message) {
+  std::lock_guard lock(m_mutex);
+  clear_line();
+  std::cerr << (m_color ? "\033[33moauthlink: warning:\033[0m " : "oauthlink: warning: ")
+            << message << std::endl;
+}
+
+void TerminalProgress::show_url(const std::string& url) {
+  // Always printed, even with --quiet: without it a person cannot finish the flow.
+  std::lock_guard lock(m_mutex);
+  clear_line();
+  std::cerr << url << std::endl;
+}
+
+void TerminalProgress::countdown(int64_t seconds_left) {
+  std::lock_guard lock(m_mutex);
+  if (m_quiet || !m_tty)
+    return;
+  std::cerr << "\r\033[KWaiting for the browser… " << seconds_left / 60 << ":"
+            << (seconds_left % 60 < 10 ? "0" : "") << seconds_left % 60 << " left (Ctrl-C to cancel)"
+            << std::flush;
+  m_line_open = true;
+}
+
+void TerminalProgress::done_waiting() {
+  std::lock_guard lock(m_mutex);
+  clear_line();
+}
+
+} // namespace oauthlink::cli

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: MIT
+// Output for people and scripts: JSON on stdout, progress on stderr (countdown on
+// terminals only, NO_COLOR respected, --quiet), simple tables.
+#pragma once
+
+#include "flow/interfaces.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace oauthlink::cli {
+
+void print_json(const nlohmann::json& value);
+
+// Left-aligned columns; the first row is the header.
+void print_table(const std::vector<std::vector<std::string>>& rows);
+
+class TerminalProgress : public flow::Progress {
+public:
+  explicit TerminalProgress(bool quiet);
+  void info(const std::string& message) override;
+  void warn(const std::string& message) override;
+  void show_url(const std::string& url) override;
+  void countdown(int64_t seconds_left) override;
+  void done_waiting() override;
+
+private:
+  void clear_line();
+  std::mutex m_mutex;
+  bool m_quiet;
+  bool m_tty;
+  bool m_color;
+  bool m_line_open = false;
+};
+
+} // namespace oauthlink::cli

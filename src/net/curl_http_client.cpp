@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: MIT
+#include "net/curl_http_client.hpp"
+
+#include "error.hpp"
+#include "flow/url.hpp"
+
+#include <curl/curl.h>
+
+#include <memory>
+
+namespace oauthlink::net {
+
+namespace {
+
+struct Sink {
+  std::string body;
+  flow::Headers headers;
+  size_t limit = 0;
+  bool overflow = false;
+};
+
+size_t on_body(char* data, size_t size, size_t count, void* user) {
+  auto* sink = static_cast<Sink*>(user);
+  size_t bytes = size * count;
+  if (sink->body.size() + bytes > sink->limit) {
+    sink->overflow = true;
+    return 0;  // aborts the transfer
+  }
+  sink->body.append(data, bytes);
+  return bytes;
+}
+
+size_t on_header(char* data, size_t size, size_t count, void* user) {
+  auto* sink = static_cast<Sink*>(user);
+  size_t bytes = size * count;
+  std::string line(data, bytes);
+  if (line.rfind("HTTP/", 0) == 0) {
+    sink->headers.clear();  // a new response (e.g. after 100 Continue)
+    return bytes;
+  }
+  auto colon = line.find(':');
+  if (colon != std::string::npos) {
+    std::string name = line.substr(0, colon);
+    std::string value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+      value.erase(0, 1);
+    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
+      value.pop_back();
+    sink->headers.emplace_back(std::move(name), std::move(value));
+  }
+  return bytes;
+}
+
+// The URL without its query, for messages: query values may carry secrets.
+std::string strip_query(const std::string& url) { return url.substr(0, url.find('?')); }
+
+} // namespace
+
+void init_http() { curl_global_init(CURL_GLOBAL_DEFAULT); }
+
+CurlHttpClient::CurlHttpClient(CurlOptions options)
+    : m_options(std::move(options)) {}
+
+flow::HttpResponse CurlHttpClient::send(const flow::HttpRequest& request) {
+  auto parsed = flow::parse_url(request.url);
+  if (!parsed)
+    throw NetworkError("invalid URL '" + strip_query(request.url) + "'");
+  if (parsed->scheme == "http" && !flow::is_loopback_host(parsed->host))
+    throw NetworkError(strip_query(request.url)
+                       + ": plain http is allowed only to loopback hosts");
+
+  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
+  if (!curl)
+    throw NetworkError("could not initialise libcurl");
+  CURL* h = curl.get();
+  Sink sink;
+  sink.limit = m_options.max_response_bytes;
+  curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
+  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);  // never follow (SECURITY.md A13)
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, m_options.connect_timeout_seconds);
+  curl_easy_setopt(h, CURLOPT_TIMEOUT, m_options.total_timeout_seconds);
+  curl_easy_setopt(h, CURLOPT_USERAGENT, "oauthlink/" "0.1");
+  if (!m_options.ca_file.empty())
+    curl_easy_setopt(h, CURLOPT_CAINFO, m_options.ca_file.c_str());
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
+  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, &sink);
+  if (request.method == "POST") {
+    curl_easy_setopt(h, CURLOPT_POST, 1L);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.c_str());
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+  } else if (request.method != "GET") {
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    if (!request.body.empty()) {
+      curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.c_str());
+      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+                       static_cast<curl_off_t>(request.body.size()));
+    }
+  }
+  curl_slist* headers = nullptr;
+  bool has_expect = false;
+  for (const auto& [name, value] : request.headers) {
+    headers = curl_slist_append(headers, (name + ": " + value).c_str());
+    has_expect = has_expect || name == "Expect";
+  }
+  if (!has_expect)
+    headers = curl_slist_append(headers, "Expect:");
+  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> header_guard(headers,
+                                                                          curl_slist_free_all);
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+  char error_buffer[CURL_ERROR_SIZE] = {};
+  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer);
+
+  if (m_options.log)
+    m_options.log("> " + request.method + " " + strip_query(request.url) + " ("
+                  + std::to_string(request.body.size()) + " bytes)");
+  CURLcode rc = curl_easy_perform(h);
+  if (sink.overflow)
+    throw NetworkError(strip_query(request.url) + ": answer larger than "
+                       + std::to_string(m_options.max_response_bytes) + " bytes");
+  if (rc != CURLE_OK) {
+    std::string detail = error_buffer[0] ? error_buffer : curl_easy_strerror(rc);
+    // curl's messages name hosts and TLS problems, never request bodies.
+    throw NetworkError(strip_query(request.url) + ": " + detail);
+  }
+  long status = 0;
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+  flow::HttpResponse response;
+  response.status = static_cast<int>(status);
+  response.headers = std::move(sink.headers);
+  response.body = std::move(sink.body);
+  if (m_options.log)
+    m_options.log("< HTTP " + std::to_string(status) + " (" + std::to_string(response.body.size())
+                  + " bytes)");
+  return response;
+}
+
+} // namespace oauthlink::net

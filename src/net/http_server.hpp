@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: MIT
+// A small HTTP server over cpp-httplib, used by the loopback callback, the sandbox and
+// the broker. Does I/O. Fails closed on a taken port (no SO_REUSEPORT, SECURITY.md B2).
+#pragma once
+
+#include "flow/interfaces.hpp"
+
+#include <memory>
+#include <string>
+
+namespace oauthlink::net {
+
+struct ServerLimits {
+  size_t max_body_bytes = 64 * 1024;   // larger bodies get 413
+  long read_timeout_seconds = 10;      // per-connection header/body timeout (B6)
+  size_t threads = 16;                 // one handler per connection, at most this many
+};
+
+class HttpServer : public flow::CallbackServer {
+public:
+  explicit HttpServer(ServerLimits limits = {});
+  ~HttpServer() override;
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds host ("127.0.0.1" or "::1") and port (0 = ephemeral); returns the port.
+  // Throws NetworkError when the address cannot be bound (e.g. the port is in use).
+  int bind(const std::string& host, int port);
+
+  // Starts accepting on a background thread; returns once it accepts connections.
+  void serve(flow::RequestHandler handler) override;
+  // Stops accepting and waits for requests in progress. Idempotent.
+  void stop() override;
+  // Blocks until stop() is called from elsewhere.
+  void wait();
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
+} // namespace oauthlink::net

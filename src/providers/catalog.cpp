@@ -1,0 +1,359 @@
+// SPDX-License-Identifier: MIT
+#include "providers/catalog.hpp"
+
+#include "error.hpp"
+#include "providers/template.hpp"
+
+#include <toml++/toml.h>
+
+#include <set>
+
+namespace oauthlink::providers {
+
+namespace {
+
+// Reads one provider table, naming file, line, provider and field in every error.
+class EntryReader {
+public:
+  EntryReader(const std::string& source, const std::string& slug, const toml::table& table)
+      : m_source(source),
+        m_slug(slug),
+        m_table(table) {}
+
+  [[noreturn]] void fail(const toml::node* node, const std::string& field,
+                         const std::string& problem) const {
+    auto line = node ? node->source().begin.line : m_table.source().begin.line;
+    throw CatalogError(m_source + ":" + std::to_string(line) + ": provider '" + m_slug
+                       + "': " + field + ": " + problem);
+  }
+
+  void check_keys(const toml::table& table, const std::set<std::string>& allowed,
+                  const std::string& prefix) const {
+    for (const auto& [key, node] : table) {
+      if (!allowed.count(std::string(key.str())))
+        fail(&node, prefix + std::string(key.str()), "unknown field");
+    }
+  }
+
+  std::string string(const toml::table& table, const std::string& key, const std::string& field,
+                     bool required, const std::string& fallback = "") const {
+    const toml::node* node = table.get(key);
+    if (!node) {
+      if (required)
+        fail(nullptr, field, "missing string");
+      return fallback;
+    }
+    if (!node->is_string())
+      fail(node, field, "must be a string");
+    return std::string(*node->value<std::string>());
+  }
+
+  bool boolean(const toml::table& table, const std::string& key, const std::string& field,
+               bool fallback) const {
+    const toml::node* node = table.get(key);
+    if (!node)
+      return fallback;
+    if (!node->is_boolean())
+      fail(node, field, "must be true or false");
+    return *node->value<bool>();
+  }
+
+  std::optional<int64_t> integer(const toml::table& table, const std::string& key,
+                                 const std::string& field) const {
+    const toml::node* node = table.get(key);
+    if (!node)
+      return std::nullopt;
+    if (!node->is_integer())
+      fail(node, field, "must be an integer");
+    int64_t value = *node->value<int64_t>();
+    if (value <= 0)
+      fail(node, field, "must be positive");
+    return value;
+  }
+
+  std::vector<std::string> strings(const toml::table& table, const std::string& key,
+                                   const std::string& field) const {
+    std::vector<std::string> out;
+    const toml::node* node = table.get(key);
+    if (!node)
+      return out;
+    const toml::array* array = node->as_array();
+    if (!array)
+      fail(node, field, "must be an array of strings");
+    for (const auto& item : *array) {
+      if (!item.is_string())
+        fail(&item, field, "must be an array of strings");
+      out.emplace_back(*item.value<std::string>());
+    }
+    return out;
+  }
+
+  StringMap string_map(const toml::table& table, const std::string& key,
+                       const std::string& field) const {
+    StringMap out;
+    const toml::node* node = table.get(key);
+    if (!node)
+      return out;
+    const toml::table* inner = node->as_table();
+    if (!inner)
+      fail(node, field, "must be a table of strings");
+    for (const auto& [name, value] : *inner) {
+      if (!value.is_string())
+        fail(&value, field + "." + std::string(name.str()), "must be a string");
+      out[std::string(name.str())] = *value.value<std::string>();
+    }
+    return out;
+  }
+
+  template <typename Enum>
+  Enum choice(const toml::table& table, const std::string& key, const std::string& field,
+              const std::vector<std::pair<std::string, Enum>>& options, Enum fallback) const {
+    const toml::node* node = table.get(key);
+    if (!node)
+      return fallback;
+    if (!node->is_string())
+      fail(node, field, "must be a string");
+    std::string text(*node->value<std::string>());
+    std::string names;
+    for (const auto& [name, value] : options) {
+      if (name == text)
+        return value;
+      names += (names.empty() ? "" : ", ") + name;
+    }
+    fail(node, field, "'" + text + "' is not one of " + names);
+  }
+
+  // Endpoint URLs: https, or http to a loopback host (SECURITY.md A13).
+  std::string url(const toml::table& table, const std::string& key, bool required) const {
+    std::string value = string(table, key, key, required);
+    if (value.empty())
+      return value;
+    bool https = value.rfind("https://", 0) == 0;
+    bool loopback_http = value.rfind("http://127.0.0.1", 0) == 0
+                         || value.rfind("http://localhost", 0) == 0
+                         || value.rfind("http://[::1]", 0) == 0;
+    // A URL that starts with a placeholder ("{instance_url}/...") is checked once filled.
+    bool templated = value.rfind("{", 0) == 0;
+    if (!https && !loopback_http && !templated)
+      fail(table.get(key), key, "must be an https URL (plain http only to loopback)");
+    return value;
+  }
+
+private:
+  const std::string& m_source;
+  const std::string& m_slug;
+  const toml::table& m_table;
+};
+
+Provider read_provider(const std::string& source, const std::string& slug,
+                       const toml::table& table) {
+  EntryReader r(source, slug, table);
+  r.check_keys(table,
+               {"name", "docs", "authorization_url", "token_url", "refresh_url",
+                "revocation_url", "userinfo_url", "api_base_url", "issuer", "discovery",
+                "grant_types", "auth_method", "token_request_format", "client_id_param",
+                "scope_separator", "default_scopes", "offline_scopes", "pkce",
+                "authorize_params", "token_params", "refresh_params", "template_defaults",
+                "refresh_token_rotation", "tokens_expire", "response", "callback"},
+               "");
+  Provider p;
+  p.slug = slug;
+  p.source_line = static_cast<int>(table.source().begin.line);
+  p.name = r.string(table, "name", "name", true);
+  p.docs = r.string(table, "docs", "docs", true);
+  if (p.docs.rfind("https://", 0) != 0)
+    r.fail(table.get("docs"), "docs", "must be an https URL");
+  p.discovery = r.boolean(table, "discovery", "discovery", slug == "oidc");
+  p.authorization_url = r.url(table, "authorization_url", !p.discovery);
+  p.token_url = r.url(table, "token_url", !p.discovery);
+  p.refresh_url = r.url(table, "refresh_url", false);
+  p.revocation_url = r.url(table, "revocation_url", false);
+  p.userinfo_url = r.url(table, "userinfo_url", false);
+  p.api_base_url = r.string(table, "api_base_url", "api_base_url", false);
+  p.issuer = r.string(table, "issuer", "issuer", false);
+  p.grant_types = r.strings(table, "grant_types", "grant_types");
+  if (p.grant_types.empty())
+    p.grant_types = {"authorization_code"};
+  for (const auto& grant : p.grant_types) {
+    if (grant != "authorization_code" && grant != "refresh_token" && grant != "client_credentials"
+        && grant != "device_code")
+      r.fail(table.get("grant_types"), "grant_types",
+             "'" + grant
+                 + "' is not one of authorization_code, refresh_token, client_credentials, "
+                   "device_code");
+  }
+  p.auth_method = r.choice<AuthMethod>(table, "auth_method", "auth_method",
+                                       {{"client_secret_post", AuthMethod::client_secret_post},
+                                        {"client_secret_basic", AuthMethod::client_secret_basic},
+                                        {"both", AuthMethod::both},
+                                        {"none", AuthMethod::none}},
+                                       AuthMethod::client_secret_post);
+  p.token_request_format = r.choice<BodyFormat>(
+      table, "token_request_format", "token_request_format",
+      {{"form", BodyFormat::form}, {"json", BodyFormat::json}}, BodyFormat::form);
+  p.client_id_param = r.string(table, "client_id_param", "client_id_param", false, "client_id");
+  if (p.client_id_param.empty())
+    r.fail(table.get("client_id_param"), "client_id_param", "must not be empty");
+  p.scope_separator = r.string(table, "scope_separator", "scope_separator", false, " ");
+  if (p.scope_separator != " " && p.scope_separator != "," && p.scope_separator != "+")
+    r.fail(table.get("scope_separator"), "scope_separator", "must be \" \", \",\" or \"+\"");
+  p.default_scopes = r.strings(table, "default_scopes", "default_scopes");
+  p.offline_scopes = r.strings(table, "offline_scopes", "offline_scopes");
+  p.pkce = r.choice<Pkce>(table, "pkce", "pkce",
+                          {{"required", Pkce::required},
+                           {"supported", Pkce::supported},
+                           {"forbidden", Pkce::forbidden}},
+                          Pkce::supported);
+  p.authorize_params = r.string_map(table, "authorize_params", "authorize_params");
+  // The flow owns these: a catalog can never turn the code flow into another one (A8).
+  for (const auto& [key, value] : p.authorize_params) {
+    (void)value;
+    if (is_reserved_authorize_param(key))
+      r.fail(table.get("authorize_params"), "authorize_params." + key,
+             "is set by oauthlink and cannot be overridden");
+  }
+  p.token_params = r.string_map(table, "token_params", "token_params");
+  p.refresh_params = r.string_map(table, "refresh_params", "refresh_params");
+  p.template_defaults = r.string_map(table, "template_defaults", "template_defaults");
+  p.refresh_token_rotation =
+      r.boolean(table, "refresh_token_rotation", "refresh_token_rotation", false);
+  p.tokens_expire = r.boolean(table, "tokens_expire", "tokens_expire", true);
+
+  if (const toml::node* node = table.get("response")) {
+    const toml::table* response = node->as_table();
+    if (!response)
+      r.fail(node, "response", "must be a table");
+    r.check_keys(*response,
+                 {"format", "success_field", "token_path", "expires_in_unit",
+                  "default_expires_in", "expires_at_field", "scope_field", "token_type", "keep"},
+                 "response.");
+    auto& d = p.response;
+    d.format = r.choice<BodyFormat>(*response, "format", "response.format",
+                                    {{"json", BodyFormat::json}, {"form", BodyFormat::form}},
+                                    BodyFormat::json);
+    d.success_field = r.string(*response, "success_field", "response.success_field", false);
+    d.token_path = r.string(*response, "token_path", "response.token_path", false);
+    d.expires_in_unit = r.choice<ExpiresUnit>(
+        *response, "expires_in_unit", "response.expires_in_unit",
+        {{"seconds", ExpiresUnit::seconds}, {"milliseconds", ExpiresUnit::milliseconds}},
+        ExpiresUnit::seconds);
+    d.default_expires_in =
+        r.integer(*response, "default_expires_in", "response.default_expires_in");
+    d.expires_at_field =
+        r.string(*response, "expires_at_field", "response.expires_at_field", false);
+    d.scope_field = r.string(*response, "scope_field", "response.scope_field", false, "scope");
+    d.token_type = r.string(*response, "token_type", "response.token_type", false);
+    if (!d.token_type.empty() && d.token_type != "Bearer")
+      r.fail(response->get("token_type"), "response.token_type", "only \"Bearer\" is supported");
+    d.keep = r.strings(*response, "keep", "response.keep");
+  }
+  if (const toml::node* node = table.get("callback")) {
+    const toml::table* callback = node->as_table();
+    if (!callback)
+      r.fail(node, "callback", "must be a table");
+    r.check_keys(*callback, {"keep"}, "callback.");
+    p.callback_keep = r.strings(*callback, "keep", "callback.keep");
+  }
+  // Every placeholder must be fillable by name: check the names are sane.
+  for (const std::string* url : {&p.authorization_url, &p.token_url, &p.refresh_url,
+                                 &p.revocation_url, &p.userinfo_url, &p.api_base_url}) {
+    for (const auto& name : template_names(*url)) {
+      bool ok = !name.empty();
+      for (char c : name)
+        ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_');
+      if (!ok)
+        r.fail(nullptr, "template", "bad placeholder name '{" + name + "}'");
+    }
+  }
+  return p;
+}
+
+} // namespace
+
+bool is_reserved_authorize_param(std::string_view name) {
+  static const char* const k_reserved[] = {"response_type",  "client_id",
+                                           "redirect_uri",   "state",
+                                           "code_challenge", "code_challenge_method",
+                                           "scope",          "request_uri"};
+  for (const char* reserved : k_reserved)
+    if (name == reserved)
+      return true;
+  return false;
+}
+
+bool is_valid_slug(std::string_view slug) {
+  if (slug.empty() || slug.size() > 32)
+    return false;
+  for (char c : slug)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
+      return false;
+  return true;
+}
+
+Catalog Catalog::parse(std::string_view text, const std::string& source) {
+  toml::table root;
+  try {
+    root = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    throw CatalogError(source + ":" + std::to_string(e.source().begin.line) + ": "
+                       + std::string(e.description()));
+  }
+  Catalog catalog;
+  for (const auto& [key, node] : root) {
+    std::string slug(key.str());
+    if (!is_valid_slug(slug))
+      throw CatalogError(source + ":" + std::to_string(node.source().begin.line) + ": provider '"
+                         + slug + "': slug must match [a-z0-9-]{1,32}");
+    const toml::table* table = node.as_table();
+    if (!table)
+      throw CatalogError(source + ":" + std::to_string(node.source().begin.line) + ": provider '"
+                         + slug + "': must be a table");
+    catalog.m_providers[slug] = read_provider(source, slug, *table);
+  }
+  return catalog;
+}
+
+void Catalog::merge(const Catalog& overlay) {
+  for (const auto& [slug, provider] : overlay.m_providers)
+    m_providers[slug] = provider;
+}
+
+const Provider* Catalog::find(std::string_view slug) const {
+  auto it = m_providers.find(std::string(slug));
+  return it == m_providers.end() ? nullptr : &it->second;
+}
+
+std::string to_string(AuthMethod method) {
+  switch (method) {
+  case AuthMethod::client_secret_post: return "client_secret_post";
+  case AuthMethod::client_secret_basic: return "client_secret_basic";
+  case AuthMethod::both: return "both";
+  case AuthMethod::none: return "none";
+  }
+  return "?";
+}
+
+std::optional<AuthMethod> parse_auth_method(const std::string& text) {
+  if (text == "client_secret_post")
+    return AuthMethod::client_secret_post;
+  if (text == "client_secret_basic")
+    return AuthMethod::client_secret_basic;
+  if (text == "both")
+    return AuthMethod::both;
+  if (text == "none")
+    return AuthMethod::none;
+  return std::nullopt;
+}
+
+std::string to_string(Pkce pkce) {
+  switch (pkce) {
+  case Pkce::required: return "required";
+  case Pkce::supported: return "supported";
+  case Pkce::forbidden: return "forbidden";
+  }
+  return "?";
+}
+
+std::string to_string(BodyFormat format) { return format == BodyFormat::json ? "json" : "form"; }
+
+} // namespace oauthlink::providers

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: MIT
+// The local store: apps, redirect URIs and credentials in one SQLite file (0600, in a
+// 0700 directory, WAL, busy timeout). Does I/O. Every write is one transaction.
+#pragma once
+
+#include "flow/credential.hpp"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace oauthlink::store {
+
+class Store {
+public:
+  // Opens (creating if needed) <dir>/store.db. Refuses a symlinked, foreign-owned or
+  // group/world-accessible file or directory. Throws StoreError.
+  static Store open(const std::string& dir);
+  ~Store();
+  Store(Store&&) noexcept;
+  Store& operator=(Store&&) noexcept;
+
+  const std::string& path() const;
+
+  void add_app(const flow::App& app);
+  std::vector<flow::App> list_apps();
+  std::optional<flow::App> find_app(const std::string& id);
+  bool remove_app(const std::string& id);  // false if unknown
+
+  // Returns false if the URI was already registered.
+  bool add_redirect(const std::string& uri);
+  std::vector<std::string> list_redirects();
+  bool remove_redirect(const std::string& uri);
+
+  void save_credential(const flow::Credential& credential);
+  std::vector<flow::Credential> list_credentials();
+  std::optional<flow::Credential> find_credential(const std::string& id);
+
+private:
+  struct Impl;
+  explicit Store(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> m_impl;
+};
+
+} // namespace oauthlink::store

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: MIT
+#include "error.hpp"
+#include "flow/redirect.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace oauthlink;
+using namespace oauthlink::flow;
+
+TEST_CASE("redirect URIs match exactly; only a loopback port may vary (C1)") {
+  const std::string reg = "http://127.0.0.1/cb/:provider";
+  CHECK(redirect_matches(reg, "github", "http://127.0.0.1:5173/cb/github"));
+  CHECK(redirect_matches(reg, "github", "http://127.0.0.1/cb/github"));
+  for (const char* bad :
+       {"http://127.0.0.1:5173/cb/github/../x", "http://127.0.0.1.evil.com/cb/github",
+        "http://127.0.0.1@evil.com/cb/github", "http://localhost:5173/cb/github",
+        "http://127.0.0.1:5173/cb/gitlab", "http://127.0.0.1:5173/cb/github?x=1",
+        "http://127.0.0.1:5173/CB/github", "https://127.0.0.1:5173/cb/github"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(redirect_matches(reg, "github", bad));
+  }
+  CHECK_FALSE(redirect_matches("http://127.0.0.1:8765/cb", "github", "http://127.0.0.1:9999/cb"));
+  CHECK(redirect_matches("https://app.example/cb", "github", "https://app.example/cb"));
+  CHECK_FALSE(redirect_matches("https://app.example/cb", "github", "https://app.example/cb/"));
+}
+
+TEST_CASE(":provider is substituted only with a valid slug (C2)") {
+  CHECK_THROWS_AS(substitute_provider("http://127.0.0.1/cb/:provider", "github/../x"), UsageError);
+  CHECK_FALSE(redirect_matches("http://127.0.0.1/cb/:provider", "github/../x",
+                               "http://127.0.0.1/cb/github/../x"));
+}
+
+TEST_CASE("registered templates are checked") {
+  CHECK_FALSE(check_redirect_template("http://127.0.0.1:8765/callback/:provider"));
+  CHECK_FALSE(check_redirect_template("https://app.example/cb"));
+  CHECK(check_redirect_template("http://app.example/cb"));
+  CHECK(check_redirect_template("http://127.0.0.1/cb#frag"));
+  CHECK(check_redirect_template("not a url"));
+}
+
+TEST_CASE("connect listens on the registered loopback URI, else an ephemeral default") {
+  std::vector<std::string> notes;
+  auto plan = plan_loopback("", {"https://app.example/cb", "http://127.0.0.1:8765/callback/:provider"},
+                            "github", notes);
+  CHECK(plan.bind_host == "127.0.0.1");
+  CHECK(plan.port == 8765);
+  CHECK(plan.path == "/callback/github");
+  CHECK(plan.uri(8765) == "http://127.0.0.1:8765/callback/github");
+
+  notes.clear();
+  auto def = plan_loopback("", {}, "slack", notes);
+  CHECK(def.port == 0);
+  CHECK(def.uri(40000) == "http://127.0.0.1:40000/callback/slack");
+  CHECK(def.allowed_hosts(40000) == std::vector<std::string>{"127.0.0.1:40000"});
+  CHECK(notes.size() == 1);
+
+  auto v6 = plan_loopback("http://[::1]:7000/cb", {}, "x", notes);
+  CHECK(v6.bind_host == "::1");
+  CHECK(v6.uri(7000) == "http://[::1]:7000/cb");
+
+  CHECK_THROWS_AS(plan_loopback("https://app.example/cb", {}, "x", notes), UsageError);
+  CHECK_THROWS_AS(plan_loopback("http://127.0.0.1:9/other", {"http://127.0.0.1:8765/cb"}, "x", notes),
+                  UsageError);
+}
