@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# The command-line contract on the built binary: help, version, usage errors and their
+# exit codes, the catalog commands, apps and redirects, and the store's permissions.
+source "$(dirname "$0")/lib.sh"
+
+status_of() { set +e; "$@" >"$work/out" 2>"$work/err"; local rc=$?; set -e; echo "$rc"; }
+
+check "--version prints the version" bash -c "'$OAUTHLINK_BIN' --version | grep -qE '^oauthlink [0-9]+\.[0-9]+\.[0-9]+$'"
+check "--help exits 0" test "$(status_of ol --help)" -eq 0
+for cmd in providers "providers list" "providers show" "providers check" apps "apps add" "apps list" \
+  "apps show" "apps remove" redirects "redirects add" "redirects list" "redirects remove" connect \
+  credentials "credentials list" "credentials show" sandbox; do
+  # shellcheck disable=SC2086
+  check "$cmd --help exits 0 and shows usage" bash -c "'$OAUTHLINK_BIN' $cmd --help | grep -q Usage"
+done
+check "an unknown flag exits 2" test "$(status_of ol --no-such-flag providers list)" -eq 2
+check "an unknown subcommand exits 2" test "$(status_of ol frobnicate)" -eq 2
+check "a missing argument exits 2" test "$(status_of ol connect)" -eq 2
+
+check "providers list has github" bash -c "'$OAUTHLINK_BIN' providers list | grep -qE '^github +GitHub'"
+check "providers list --json is an array of slugs" \
+  bash -c "'$OAUTHLINK_BIN' providers list --json | node -e \"let s='';process.stdin.on('data',c=>s+=c).on('end',()=>process.exit(JSON.parse(s).some(p=>p.slug==='oidc')?0:1))\""
+check "providers show --json has the token URL" \
+  bash -c "'$OAUTHLINK_BIN' providers show github --json | grep -q '\"token_url\": \"https://github.com/login/oauth/access_token\"'"
+check "providers show names the redirect URI to register" \
+  bash -c "'$OAUTHLINK_BIN' providers show slack | grep -q 'http://127.0.0.1/callback/slack'"
+check "providers show of an unknown slug exits 2" test "$(status_of ol providers show nope)" -eq 2
+
+printf '[x]\nname = "X"\ndocs = "https://d.example"\nauthorization_url = "https://a.example"\ntoken_url = "https://t.example"\npkce = "sometimes"\n' >"$work/bad.toml"
+check "providers check of a bad catalog exits 7" test "$(status_of ol providers check "$work/bad.toml")" -eq 7
+check "the error names file, line, provider and field" \
+  grep -qF "bad.toml:6: provider 'x': pkce: 'sometimes' is not one of required, supported, forbidden" "$work/err"
+check "providers check of the shipped catalog passes" test "$(status_of ol providers check "$OAUTHLINK_CATALOG")" -eq 0
+check "a bad --catalog fails every command with exit 7" test "$(status_of ol --catalog "$work/bad.toml" providers list)" -eq 7
+
+# A user catalog in the XDG config directory overlays the shipped one.
+mkdir -p "$XDG_CONFIG_HOME/oauthlink"
+printf '[acme]\nname = "Acme"\ndocs = "https://acme.example/oauth"\nauthorization_url = "https://acme.example/a"\ntoken_url = "https://acme.example/t"\n' \
+  >"$XDG_CONFIG_HOME/oauthlink/providers.toml"
+check "a user catalog adds providers" bash -c "'$OAUTHLINK_BIN' providers list | grep -q '^acme '"
+check "--catalog FILE stands alone, without the user catalog" \
+  bash -c "! '$OAUTHLINK_BIN' --catalog '$OAUTHLINK_CATALOG' providers list | grep -q '^acme '"
+rm -rf "$XDG_CONFIG_HOME/oauthlink"
+
+# Secrets never come from argv (E1).
+check "--client-secret on argv is refused with exit 2" \
+  test "$(status_of ol apps add github --client-id x --client-secret hunter2)" -eq 2
+check "the refusal names the safe options" grep -q "client-secret-stdin" "$work/err"
+check "the refusal does not echo the secret" bash -c "! grep -q hunter2 '$work/err'"
+
+# Registration checks.
+check "http token URL off loopback is refused" \
+  test "$(status_of ol apps add github --client-id x --token-url http://as.example/token)" -ne 0
+check "oidc without --issuer is refused" test "$(status_of ol apps add oidc --client-id x)" -eq 2
+check "an unknown --set key is refused" test "$(status_of ol apps add github --client-id x --set tenant=y)" -eq 2
+check "client_secret_basic without a secret is refused" \
+  test "$(status_of ol apps add github --client-id x --auth-method client_secret_basic)" -eq 2
+
+umask 000
+app=$(printf 'S3cr3t-value-0123456789\n' | ol apps add github --client-id Iv1.abc --client-secret-stdin --scopes "repo read:user")
+umask 022
+check "apps add prints only the app id" bash -c "[[ '$app' =~ ^app_[a-z2-7]{24}$ ]]"
+check "the store is 0600 even with umask 000" test "$(file_mode "$OAUTHLINK_HOME/store.db")" = 600
+check "the store directory is 0700" test "$(file_mode "$OAUTHLINK_HOME")" = 700
+check "apps show --json masks the secret" bash -c "'$OAUTHLINK_BIN' apps show $app --json | grep -q '\"client_secret\": \"S3cr…(len=23)\"'"
+check "apps list shows the app" bash -c "'$OAUTHLINK_BIN' apps list | grep -q '$app'"
+check "the secret is nowhere in apps list --json" bash -c "! '$OAUTHLINK_BIN' apps list --json | grep -q S3cr3t-value"
+printf 'file-secret-abcdefghij\n' >"$work/secret"
+app2=$(ol apps add microsoft --client-id m --client-secret-file "$work/secret" --set tenant=contoso --json | node -e "let s='';process.stdin.on('data',c=>s+=c).on('end',()=>console.log(JSON.parse(s).id))")
+check "apps add --json with --client-secret-file" bash -c "[[ '$app2' =~ ^app_ ]]"
+check "apps remove" test "$(status_of ol apps remove "$app2")" -eq 0
+check "apps show of a removed app fails" test "$(status_of ol apps show "$app2")" -ne 0
+
+# Redirect URIs.
+check "redirects add of a plain-http non-loopback URI exits 2" \
+  test "$(status_of ol redirects add http://app.example/cb)" -eq 2
+check "redirects add of a loopback template" test "$(status_of ol redirects add 'http://127.0.0.1:8765/callback/:provider')" -eq 0
+check "redirects list --json" bash -c "'$OAUTHLINK_BIN' redirects list --json | grep -q 8765"
+check "redirects remove" test "$(status_of ol redirects remove 'http://127.0.0.1:8765/callback/:provider')" -eq 0
+
+# The store refuses to be exposed (E3).
+chmod 644 "$OAUTHLINK_HOME/store.db"
+check "a group-readable store is refused with exit 7" test "$(status_of ol apps list)" -eq 7
+check "the refusal says how to fix it" grep -q "chmod 600" "$work/err"
+chmod 600 "$OAUTHLINK_HOME/store.db"
+ln -s "$OAUTHLINK_HOME" "$work/linked-home"
+check "a symlinked store directory is refused" test "$(status_of ol --home "$work/linked-home" apps list)" -eq 7
+check "--home chooses another store" bash -c "'$OAUTHLINK_BIN' --home '$work/other' apps list >/dev/null && test -f '$work/other/store.db'"
+finish
