@@ -24,8 +24,8 @@ const providers::Catalog& AppContext::catalog() {
     auto catalog = providers::Catalog::parse(text, m_catalog_source);
     // A user catalog adds or overrides providers without editing the shipped file. An
     // explicit --catalog stands alone, so tests and `providers check` see one file.
-    if (options.catalog.empty()) {
-      std::string user = sys::config_dir() + "/providers.toml";
+    if (std::string dir = sys::config_dir(); options.catalog.empty() && !dir.empty()) {
+      std::string user = dir + "/providers.toml";
       if (sys::file_exists(user))
         catalog.merge(providers::Catalog::parse(sys::read_file(user), user));
     }

@@ -56,6 +56,8 @@ Provider resolve_provider(const Provider& entry, const App& app,
       continue;
     *url = providers::fill_template(*url, values, p.template_defaults);
   }
+  if (!p.issuer.empty())
+    p.issuer = providers::fill_template(p.issuer, values, p.template_defaults);
   if (p.authorization_url.empty() || p.token_url.empty())
     throw Error("provider '" + p.slug + "': no authorization or token endpoint"
                 + std::string(p.discovery ? " (give --issuer)" : ""));

@@ -128,8 +128,12 @@ LoopbackPlan plan_loopback(const std::string& requested, const std::vector<std::
   plan.host_for_uri = "127.0.0.1";
   plan.port = 0;
   plan.path = "/callback/" + slug;
-  notes.push_back("no redirect URI registered; listening on 127.0.0.1, an ephemeral port, path "
-                  + plan.path + " (RFC 8252 loopback redirect)");
+  std::string why = registered.empty()
+                        ? "no redirect URI registered"
+                        : "none of the " + std::to_string(registered.size())
+                              + " registered redirect URIs is an http loopback URI";
+  notes.push_back(why + "; listening on 127.0.0.1, an ephemeral port, path " + plan.path
+                  + " (RFC 8252 loopback redirect)");
   return plan;
 }
 

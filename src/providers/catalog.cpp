@@ -12,6 +12,28 @@ namespace oauthlink::providers {
 
 namespace {
 
+// "http://" + a loopback host (127.0.0.1, localhost, [::1]) + optional port, then the path.
+// The whole host is compared, so "http://127.0.0.1.evil.example/" is not loopback.
+bool is_loopback_http(const std::string& url) {
+  const std::string scheme = "http://";
+  if (url.rfind(scheme, 0) != 0)
+    return false;
+  std::string rest = url.substr(scheme.size());
+  std::string authority = rest.substr(0, rest.find_first_of("/?#"));
+  std::string host = authority;
+  if (!host.empty() && host.front() == '[') {
+    host = host.substr(0, host.find(']') + 1);
+  } else {
+    host = host.substr(0, host.find(':'));
+  }
+  std::string port = authority.substr(host.size());
+  if (!port.empty()
+      && (port.front() != ':' || port.size() == 1
+          || port.find_first_not_of("0123456789", 1) != std::string::npos))
+    return false;
+  return host == "127.0.0.1" || host == "localhost" || host == "[::1]";
+}
+
 // Reads one provider table, naming file, line, provider and field in every error.
 class EntryReader {
 public:
@@ -129,9 +151,7 @@ public:
     if (value.empty())
       return value;
     bool https = value.rfind("https://", 0) == 0;
-    bool loopback_http = value.rfind("http://127.0.0.1", 0) == 0
-                         || value.rfind("http://localhost", 0) == 0
-                         || value.rfind("http://[::1]", 0) == 0;
+    bool loopback_http = is_loopback_http(value);
     // A URL that starts with a placeholder ("{instance_url}/...") is checked once filled.
     bool templated = value.rfind("{", 0) == 0;
     if (!https && !loopback_http && !templated)

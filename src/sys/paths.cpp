@@ -57,7 +57,9 @@ std::string data_dir(const std::string& flag) {
 std::string config_dir() {
   if (auto x = env("XDG_CONFIG_HOME"); !x.empty())
     return x + "/oauthlink";
-  return home() + "/.config/oauthlink";
+  if (auto h = env("HOME"); !h.empty())
+    return h + "/.config/oauthlink";
+  return "";
 }
 
 std::string catalog_path(const std::string& flag, const std::string& compiled_datadir) {

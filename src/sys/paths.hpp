@@ -8,7 +8,7 @@ namespace oauthlink::sys {
 
 // --home, else $OAUTHLINK_HOME, else $XDG_DATA_HOME/oauthlink, else ~/.local/share/oauthlink.
 std::string data_dir(const std::string& flag);
-// $XDG_CONFIG_HOME/oauthlink, else ~/.config/oauthlink.
+// $XDG_CONFIG_HOME/oauthlink, else ~/.config/oauthlink; "" when neither is set.
 std::string config_dir();
 // --catalog, else $OAUTHLINK_CATALOG, else <exe>/../share/oauthlink/providers.toml, else the
 // source tree's share/ next to a build directory, else the compiled-in data directory.

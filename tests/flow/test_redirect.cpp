@@ -54,6 +54,12 @@ TEST_CASE("connect listens on the registered loopback URI, else an ephemeral def
   CHECK(def.allowed_hosts(40000) == std::vector<std::string>{"127.0.0.1:40000"});
   CHECK(notes.size() == 1);
 
+  notes.clear();
+  auto only_https = plan_loopback("", {"https://app.example/cb/:provider"}, "slack", notes);
+  CHECK(only_https.port == 0);
+  REQUIRE(notes.size() == 1);
+  CHECK(notes[0].find("none of the 1 registered redirect URIs is an http loopback URI") == 0);
+
   auto v6 = plan_loopback("http://[::1]:7000/cb", {}, "x", notes);
   CHECK(v6.bind_host == "::1");
   CHECK(v6.uri(7000) == "http://[::1]:7000/cb");

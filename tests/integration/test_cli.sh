@@ -49,8 +49,15 @@ check "the refusal names the safe options" grep -q "client-secret-stdin" "$work/
 check "the refusal does not echo the secret" bash -c "! grep -q hunter2 '$work/err'"
 
 # Registration checks.
-check "http token URL off loopback is refused" \
-  test "$(status_of ol apps add github --client-id x --token-url http://as.example/token)" -ne 0
+check "http token URL off loopback is refused with exit 2" \
+  test "$(status_of ol apps add github --client-id x --token-url http://as.example/token)" -eq 2
+check "an http issuer that only looks like loopback is refused with exit 2" \
+  test "$(status_of ol apps add oidc --client-id x --issuer http://127.0.0.1.evil.example)" -eq 2
+check "connect with an unknown app id exits 1 and says what to do" \
+  test "$(status_of ol connect app_doesnotexist)" -eq 1
+check "the message points at apps list" grep -q "oauthlink apps list" "$work/err"
+check "--home works without HOME in the environment" \
+  bash -c "env -u HOME -u XDG_CONFIG_HOME -u XDG_DATA_HOME '$OAUTHLINK_BIN' --home '$work/nohome' apps list >/dev/null"
 check "oidc without --issuer is refused" test "$(status_of ol apps add oidc --client-id x)" -eq 2
 check "an unknown --set key is refused" test "$(status_of ol apps add github --client-id x --set tenant=y)" -eq 2
 check "client_secret_basic without a secret is refused" \

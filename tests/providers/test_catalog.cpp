@@ -72,6 +72,20 @@ TEST_CASE("catalog endpoints must be https, or http to loopback (A13)") {
                      "authorization_url = \"https://as.example/a\"\n"
                      "token_url = \"http://as.example/t\"\n";
   CHECK(error_of(text).find("token_url: must be an https URL") != std::string::npos);
+  auto with_token_url = [](const std::string& url) {
+    return "[x]\nname = \"X\"\ndocs = \"https://d.example\"\n"
+           "authorization_url = \"https://as.example/a\"\ntoken_url = \"" + url + "\"\n";
+  };
+  for (const char* bad : {"http://127.0.0.1.evil.example/t", "http://localhost.evil.example/t",
+                          "http://127.0.0.1:80x/t", "http://[::1].evil/t", "http://127.0.0.1@evil/t"}) {
+    CAPTURE(bad);
+    CHECK(error_of(with_token_url(bad)).find("must be an https URL") != std::string::npos);
+  }
+  for (const char* good : {"http://127.0.0.1:9000/t", "http://localhost/t", "http://[::1]:8/t",
+                           "http://127.0.0.1"}) {
+    CAPTURE(good);
+    CHECK(error_of(with_token_url(good)).empty());
+  }
 }
 
 TEST_CASE("a user catalog overrides and adds providers") {

@@ -94,12 +94,17 @@ void add_app(AppContext& ctx, const AddOptions& o) {
     throw UsageError("provider '" + entry.slug + "' needs --issuer URL");
   if (!entry.discovery && !app.issuer.empty())
     throw UsageError("--issuer is only for discovery providers such as 'oidc'");
-  if (!app.issuer.empty())
-    flow::require_secure_url(app.issuer, "--issuer");
-  if (!app.authorization_url.empty())
-    flow::require_secure_url(app.authorization_url, "--authorization-url");
-  if (!app.token_url.empty())
-    flow::require_secure_url(app.token_url, "--token-url");
+  for (const auto& [value, flag] : {std::pair{&app.issuer, "--issuer"},
+                                    std::pair{&app.authorization_url, "--authorization-url"},
+                                    std::pair{&app.token_url, "--token-url"}}) {
+    if (value->empty())
+      continue;
+    try {
+      flow::require_secure_url(*value, flag);
+    } catch (const Error& e) {
+      throw UsageError(e.what());
+    }
+  }
   if (!app.auth_method.empty()) {
     auto method = providers::parse_auth_method(app.auth_method);
     if (!method || *method == providers::AuthMethod::both)
@@ -196,7 +201,7 @@ void register_apps(CLI::App& root, AppContext& ctx) {
   show->callback([&ctx, show_opts] {
     auto app = ctx.store().find_app(show_opts->id);
     if (!app)
-      throw UsageError("no app '" + show_opts->id + "' (see 'oauthlink apps list')");
+      throw Error("no app '" + show_opts->id + "' (see 'oauthlink apps list')");
     json j = app_json(*app);
     if (show_opts->json) {
       print_json(j);
@@ -215,7 +220,7 @@ void register_apps(CLI::App& root, AppContext& ctx) {
   remove->add_flag("--json", remove_opts->json, "Print JSON");
   remove->callback([&ctx, remove_opts] {
     if (!ctx.store().remove_app(remove_opts->id))
-      throw UsageError("no app '" + remove_opts->id + "'");
+      throw Error("no app '" + remove_opts->id + "'");
     if (remove_opts->json)
       print_json({{"id", remove_opts->id}, {"removed", true}});
     else

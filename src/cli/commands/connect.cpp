@@ -72,7 +72,7 @@ namespace {
 void run_connect(AppContext& ctx, const ConnectOptions& o) {
   auto app = ctx.store().find_app(o.app_id);
   if (!app)
-    throw UsageError("no app '" + o.app_id + "' (see 'oauthlink apps list')");
+    throw Error("no app '" + o.app_id + "' (see 'oauthlink apps list')");
   const providers::Provider& entry = ctx.provider(app->provider);
   TerminalProgress progress(ctx.options.quiet);
   net::CurlHttpClient http(curl_options(ctx));

@@ -52,7 +52,7 @@ void register_credentials(CLI::App& root, AppContext& ctx) {
   show->callback([&ctx, show_opts] {
     auto c = ctx.store().find_credential(show_opts->id);
     if (!c)
-      throw UsageError("no credential '" + show_opts->id + "' (see 'oauthlink credentials list')");
+      throw Error("no credential '" + show_opts->id + "' (see 'oauthlink credentials list')");
     auto now = static_cast<int64_t>(std::time(nullptr));
     json j = show_opts->reveal ? flow::credential_json(*c) : flow::credential_summary_json(*c, now);
     if (show_opts->json) {

@@ -46,6 +46,7 @@ json provider_json(const Provider& p) {
                                               : json(nullptr)},
                    {"expires_at_field", p.response.expires_at_field},
                    {"scope_field", p.response.scope_field},
+                   {"token_type", p.response.token_type},
                    {"keep", p.response.keep}};
   return {{"slug", p.slug},
           {"name", p.name},
