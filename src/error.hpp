@@ -12,11 +12,11 @@ enum class ExitCode : int {
   ok = 0,
   failure = 1,
   usage = 2,
-  provider = 3,    // the provider refused or the user denied
-  login = 4,       // needs an interactive login (no refresh possible)
-  timeout = 5,     // no callback before the deadline
-  network = 6,     // network or TLS failure
-  config = 7,      // bad store or catalog
+  provider = 3, // the provider refused or the user denied
+  login = 4,    // needs an interactive login (no refresh possible)
+  timeout = 5,  // no callback before the deadline
+  network = 6,  // network or TLS failure
+  config = 7,   // bad store or catalog
   internal = 70,
   interrupted = 130,
 };
@@ -33,29 +33,37 @@ private:
 };
 
 struct UsageError : Error {
-  explicit UsageError(const std::string& what) : Error(what, ExitCode::usage) {}
+  explicit UsageError(const std::string& what)
+      : Error(what, ExitCode::usage) {}
 };
 struct CatalogError : Error {
-  explicit CatalogError(const std::string& what) : Error(what, ExitCode::config) {}
+  explicit CatalogError(const std::string& what)
+      : Error(what, ExitCode::config) {}
 };
 struct StoreError : Error {
-  explicit StoreError(const std::string& what) : Error(what, ExitCode::config) {}
+  explicit StoreError(const std::string& what)
+      : Error(what, ExitCode::config) {}
 };
 struct NetworkError : Error {
-  explicit NetworkError(const std::string& what) : Error(what, ExitCode::network) {}
+  explicit NetworkError(const std::string& what)
+      : Error(what, ExitCode::network) {}
 };
 // The provider answered with an OAuth error, or the user denied access.
 struct ProviderError : Error {
-  explicit ProviderError(const std::string& what) : Error(what, ExitCode::provider) {}
+  explicit ProviderError(const std::string& what)
+      : Error(what, ExitCode::provider) {}
 };
 struct LoginRequired : Error {
-  explicit LoginRequired(const std::string& what) : Error(what, ExitCode::login) {}
+  explicit LoginRequired(const std::string& what)
+      : Error(what, ExitCode::login) {}
 };
 struct TimeoutError : Error {
-  explicit TimeoutError(const std::string& what) : Error(what, ExitCode::timeout) {}
+  explicit TimeoutError(const std::string& what)
+      : Error(what, ExitCode::timeout) {}
 };
 struct Interrupted : Error {
-  explicit Interrupted(const std::string& what) : Error(what, ExitCode::interrupted) {}
+  explicit Interrupted(const std::string& what)
+      : Error(what, ExitCode::interrupted) {}
 };
 
 } // namespace oauthlink

@@ -55,8 +55,8 @@ void TerminalProgress::info(const std::string& message) {
 void TerminalProgress::warn(const std::string& message) {
   std::lock_guard lock(m_mutex);
   clear_line();
-  std::cerr << (m_color ? "\033[33moauthlink: warning:\033[0m " : "oauthlink: warning: ")
-            << message << std::endl;
+  std::cerr << (m_color ? "\033[33moauthlink: warning:\033[0m " : "oauthlink: warning: ") << message
+            << std::endl;
 }
 
 void TerminalProgress::show_url(const std::string& url) {
@@ -71,8 +71,8 @@ void TerminalProgress::countdown(int64_t seconds_left) {
   if (m_quiet || !m_tty)
     return;
   std::cerr << "\r\033[KWaiting for the browser… " << seconds_left / 60 << ":"
-            << (seconds_left % 60 < 10 ? "0" : "") << seconds_left % 60 << " left (Ctrl-C to cancel)"
-            << std::flush;
+            << (seconds_left % 60 < 10 ? "0" : "") << seconds_left % 60
+            << " left (Ctrl-C to cancel)" << std::flush;
   m_line_open = true;
 }
 

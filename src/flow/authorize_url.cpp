@@ -21,8 +21,7 @@ void require_secure_url(const std::string& url, const std::string& what) {
     throw Error(what + ": plain http is allowed only to loopback hosts; use https");
 }
 
-Provider resolve_provider(const Provider& entry, const App& app,
-                          const providers::StringMap& extra,
+Provider resolve_provider(const Provider& entry, const App& app, const providers::StringMap& extra,
                           const providers::Metadata* metadata) {
   Provider p = entry;
   providers::StringMap values = app.settings;
@@ -50,8 +49,8 @@ Provider resolve_provider(const Provider& entry, const App& app,
     p.auth_method = app.client_secret.empty() ? providers::AuthMethod::none
                                               : providers::AuthMethod::client_secret_basic;
   }
-  for (std::string* url : {&p.authorization_url, &p.token_url, &p.refresh_url,
-                           &p.revocation_url, &p.userinfo_url}) {
+  for (std::string* url :
+       {&p.authorization_url, &p.token_url, &p.refresh_url, &p.revocation_url, &p.userinfo_url}) {
     if (url->empty())
       continue;
     *url = providers::fill_template(*url, values, p.template_defaults);
@@ -98,8 +97,9 @@ std::vector<std::string> effective_scopes(const Provider& provider, const App& a
   std::vector<std::string> scopes = !requested.empty()    ? requested
                                     : !app.scopes.empty() ? app.scopes
                                                           : provider.default_scopes;
-  bool refresh = std::find(provider.grant_types.begin(), provider.grant_types.end(),
-                           "refresh_token") != provider.grant_types.end();
+  bool refresh =
+      std::find(provider.grant_types.begin(), provider.grant_types.end(), "refresh_token")
+      != provider.grant_types.end();
   if (refresh)
     for (const auto& scope : provider.offline_scopes)
       if (std::find(scopes.begin(), scopes.end(), scope) == scopes.end())
@@ -117,8 +117,8 @@ std::string build_authorize_url(const Provider& provider, const App& app,
   if (!request.scopes.empty())
     // A "+" separator is a form-encoded space: "%20" decodes to the same value.
     params.emplace_back("scope", join_scopes(request.scopes, provider.scope_separator == "+"
-                                                                  ? " "
-                                                                  : provider.scope_separator));
+                                                                 ? " "
+                                                                 : provider.scope_separator));
   params.emplace_back("state", request.state);
   if (provider.pkce != providers::Pkce::forbidden) {
     params.emplace_back("code_challenge", pkce_challenge_s256(request.code_verifier));

@@ -31,7 +31,7 @@ std::vector<std::string> split_scopes(const std::string& text);
 struct AuthorizeRequest {
   std::string redirect_uri;
   std::string state;
-  std::string code_verifier;   // "" when the provider forbids PKCE
+  std::string code_verifier; // "" when the provider forbids PKCE
   std::vector<std::string> scopes;
 };
 

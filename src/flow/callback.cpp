@@ -15,8 +15,9 @@ CallbackResult reject(int status, const std::string& reason) {
   result.kind = CallbackKind::rejected;
   result.reason = reason;
   result.reply = html_page(status, "Sign-in not accepted",
-                           reason + ". This page did not complete the sign-in; "
-                                    "oauthlink is still waiting for the right one.");
+                           reason
+                               + ". This page did not complete the sign-in; "
+                                 "oauthlink is still waiting for the right one.");
   return result;
 }
 
@@ -87,7 +88,8 @@ ServerReply success_page(const std::string& provider_name) {
 }
 
 ServerReply failure_page(const std::string& title, const std::string& message) {
-  return html_page(400, title, message + ". You can close this window; details are in the terminal.");
+  return html_page(400, title,
+                   message + ". You can close this window; details are in the terminal.");
 }
 
 } // namespace oauthlink::flow

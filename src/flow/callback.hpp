@@ -13,28 +13,28 @@
 namespace oauthlink::flow {
 
 struct CallbackExpectation {
-  std::string path;                        // e.g. "/callback/github"
-  std::vector<std::string> allowed_hosts;  // Host header values, e.g. "127.0.0.1:53122"
-  std::string state;                       // the flow's state
-  std::string issuer;                      // expected iss, "" when unknown
-  bool iss_required = false;               // metadata advertised the iss parameter
-  std::vector<std::string> keep;           // extra query parameters to keep
+  std::string path;                       // e.g. "/callback/github"
+  std::vector<std::string> allowed_hosts; // Host header values, e.g. "127.0.0.1:53122"
+  std::string state;                      // the flow's state
+  std::string issuer;                     // expected iss, "" when unknown
+  bool iss_required = false;              // metadata advertised the iss parameter
+  std::vector<std::string> keep;          // extra query parameters to keep
 };
 
 enum class CallbackKind {
-  stray,     // not for the flow (wrong path, method, favicon): 404, keep waiting
-  rejected,  // for the flow but invalid (state, host, iss): 4xx, keep waiting
-  code,      // a valid authorization code
-  error,     // a valid error response from the provider: the flow ends
+  stray,    // not for the flow (wrong path, method, favicon): 404, keep waiting
+  rejected, // for the flow but invalid (state, host, iss): 4xx, keep waiting
+  code,     // a valid authorization code
+  error,    // a valid error response from the provider: the flow ends
 };
 
 struct CallbackResult {
   CallbackKind kind = CallbackKind::stray;
-  ServerReply reply;        // the page for stray/rejected requests
-  std::string reason;       // why it was rejected (no secrets in it)
+  ServerReply reply;  // the page for stray/rejected requests
+  std::string reason; // why it was rejected (no secrets in it)
   std::string code;
   OAuthError error;
-  Params kept;              // values of `keep` found in the query
+  Params kept; // values of `keep` found in the query
 };
 
 // Classifies one request. Never throws.

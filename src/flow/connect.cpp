@@ -34,8 +34,7 @@ constexpr auto k_exchange_hold = std::chrono::seconds(90);
 } // namespace
 
 Credential connect(const ConnectPlan& plan, ConnectPorts& ports) {
-  AuthorizeRequest authorize{plan.redirect_uri, plan.expect.state, plan.code_verifier,
-                             plan.scopes};
+  AuthorizeRequest authorize{plan.redirect_uri, plan.expect.state, plan.code_verifier, plan.scopes};
   std::string url = build_authorize_url(plan.provider, plan.app, authorize);
 
   // Shared with the handler, which a server may call even after this function returns.
@@ -58,8 +57,7 @@ Credential connect(const ConnectPlan& plan, ConnectPorts& ports) {
     h.callback = std::move(result);
     h.phase = Handover::Phase::claimed;
     h.changed.notify_all();
-    h.changed.wait_for(lock, k_exchange_hold,
-                              [&] { return h.phase == Handover::Phase::done; });
+    h.changed.wait_for(lock, k_exchange_hold, [&] { return h.phase == Handover::Phase::done; });
     if (h.phase != Handover::Phase::done)
       return failure_page("Sign-in timed out", "oauthlink did not finish in time");
     h.phase = Handover::Phase::delivered;
@@ -119,8 +117,8 @@ Credential connect(const ConnectPlan& plan, ConnectPorts& ports) {
     if (response.status >= 300 && response.status < 400)
       throw ProviderError("token endpoint answered a redirect (HTTP "
                           + std::to_string(response.status) + "); redirects are not followed");
-    TokenResult parsed = parse_token_response(plan.provider, response, sent_at,
-                                              join_scopes(plan.scopes, " "));
+    TokenResult parsed =
+        parse_token_response(plan.provider, response, sent_at, join_scopes(plan.scopes, " "));
     if (auto* error = std::get_if<OAuthError>(&parsed)) {
       page = failure_page("Sign-in failed", "the provider refused the code exchange");
       throw ProviderError("token endpoint: " + error->message());
@@ -147,7 +145,7 @@ Credential connect(const ConnectPlan& plan, ConnectPorts& ports) {
     handover.changed.wait_for(lock, std::chrono::seconds(5),
                               [&] { return handover.phase == Handover::Phase::delivered; });
   }
-  ports.server.stop();  // waits for the page to be written (B5: one callback, then close)
+  ports.server.stop(); // waits for the page to be written (B5: one callback, then close)
   if (failure)
     std::rethrow_exception(failure);
   return *credential;

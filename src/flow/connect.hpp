@@ -16,11 +16,11 @@
 namespace oauthlink::flow {
 
 struct ConnectPlan {
-  providers::Provider provider;   // resolved: templates filled, overrides applied
+  providers::Provider provider; // resolved: templates filled, overrides applied
   App app;
-  std::string redirect_uri;       // sent in both the authorize and the token request
-  CallbackExpectation expect;     // path, hosts, state, issuer
-  std::string code_verifier;      // "" when the provider forbids PKCE
+  std::string redirect_uri;   // sent in both the authorize and the token request
+  CallbackExpectation expect; // path, hosts, state, issuer
+  std::string code_verifier;  // "" when the provider forbids PKCE
   std::vector<std::string> scopes;
   int64_t timeout_seconds = 300;
   bool open_browser = true;
@@ -31,8 +31,8 @@ struct ConnectPorts {
   CallbackServer& server;
   Browser& browser;
   Progress& progress;
-  std::function<int64_t()> now;            // Unix seconds
-  std::function<bool()> interrupted;       // true once the user pressed Ctrl-C
+  std::function<int64_t()> now;      // Unix seconds
+  std::function<bool()> interrupted; // true once the user pressed Ctrl-C
   // Persists the credential and returns it with its id; runs before anything is printed.
   std::function<Credential(const TokenSet&, const Params& kept)> store;
 };

@@ -16,17 +16,17 @@ namespace oauthlink::flow {
 
 // An OAuth app the user registered at a provider, as kept in the store.
 struct App {
-  std::string id;              // app_…
-  std::string provider;        // catalog slug
+  std::string id;       // app_…
+  std::string provider; // catalog slug
   std::string name;
   std::string client_id;
-  std::string client_secret;   // empty for public clients
+  std::string client_secret; // empty for public clients
   std::vector<std::string> scopes;
-  providers::StringMap settings;   // --set values for URL templates
-  std::string issuer;              // oidc: the issuer to discover
-  std::string authorization_url;   // overrides, "" = catalog
+  providers::StringMap settings; // --set values for URL templates
+  std::string issuer;            // oidc: the issuer to discover
+  std::string authorization_url; // overrides, "" = catalog
   std::string token_url;
-  std::string auth_method;         // override, "" = catalog (or derived for oidc)
+  std::string auth_method; // override, "" = catalog (or derived for oidc)
   int64_t created_at = 0;
 };
 
@@ -35,10 +35,10 @@ struct TokenSet {
   std::string access_token;
   std::string token_type = "Bearer";
   std::string refresh_token;
-  std::optional<int64_t> expires_at;   // Unix seconds; nullopt = unknown / never
+  std::optional<int64_t> expires_at; // Unix seconds; nullopt = unknown / never
   std::string scope;
   std::string id_token;
-  nlohmann::json extra = nlohmann::json::object();  // kept provider metadata
+  nlohmann::json extra = nlohmann::json::object(); // kept provider metadata
   std::vector<std::string> warnings;
 };
 
@@ -48,11 +48,11 @@ struct OAuthError {
   std::string description;
   std::string uri;
   int http_status = 0;
-  std::string message() const;  // "error: description"
+  std::string message() const; // "error: description"
 };
 
 struct Credential {
-  std::string id;          // cred_…
+  std::string id; // cred_…
   std::string app_id;
   std::string provider;
   TokenSet tokens;

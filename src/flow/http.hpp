@@ -33,8 +33,8 @@ struct HttpResponse {
 // A request received by one of our servers (loopback callback, sandbox, broker).
 struct ServerRequest {
   std::string method;
-  std::string path;   // decoded by nothing: exactly as sent, without the query
-  std::string query;  // raw query string, without '?'
+  std::string path;  // decoded by nothing: exactly as sent, without the query
+  std::string query; // raw query string, without '?'
   Headers headers;
   std::string body;
   std::string remote_addr;

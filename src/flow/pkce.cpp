@@ -60,8 +60,8 @@ bool is_valid_verifier(std::string_view text) {
     return false;
   for (char ch : text) {
     auto c = static_cast<unsigned char>(ch);
-    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
-              || c == '-' || c == '.' || c == '_' || c == '~';
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'
+              || c == '.' || c == '_' || c == '~';
     if (!ok)
       return false;
   }

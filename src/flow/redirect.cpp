@@ -10,7 +10,9 @@ namespace oauthlink::flow {
 namespace {
 const std::string k_token = ":provider";
 
-bool is_ip_loopback(const std::string& host) { return host == "::1" || host.rfind("127.", 0) == 0; }
+bool is_ip_loopback(const std::string& host) {
+  return host == "::1" || host.rfind("127.", 0) == 0;
+}
 } // namespace
 
 std::optional<std::string> check_redirect_template(const std::string& uri) {
@@ -102,8 +104,8 @@ LoopbackPlan plan_loopback(const std::string& requested, const std::vector<std::
     if (!registered.empty()) {
       bool ok = false;
       for (const auto& r : registered)
-        ok = ok || redirect_matches(r, slug, requested)
-             || substitute_provider(r, slug) == requested;
+        ok =
+            ok || redirect_matches(r, slug, requested) || substitute_provider(r, slug) == requested;
       // A registered template without a port accepts any port: check with a sample one.
       if (!ok)
         throw UsageError("--redirect-uri '" + requested
@@ -128,10 +130,9 @@ LoopbackPlan plan_loopback(const std::string& requested, const std::vector<std::
   plan.host_for_uri = "127.0.0.1";
   plan.port = 0;
   plan.path = "/callback/" + slug;
-  std::string why = registered.empty()
-                        ? "no redirect URI registered"
-                        : "none of the " + std::to_string(registered.size())
-                              + " registered redirect URIs is an http loopback URI";
+  std::string why = registered.empty() ? "no redirect URI registered"
+                                       : "none of the " + std::to_string(registered.size())
+                                             + " registered redirect URIs is an http loopback URI";
   notes.push_back(why + "; listening on 127.0.0.1, an ephemeral port, path " + plan.path
                   + " (RFC 8252 loopback redirect)");
   return plan;

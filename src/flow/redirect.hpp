@@ -23,13 +23,13 @@ bool redirect_matches(const std::string& registered_template, const std::string&
 
 // Where connect listens and what it sends as redirect_uri.
 struct LoopbackPlan {
-  std::string bind_host;          // "127.0.0.1" or "::1"
-  int port = 0;                   // 0 = ephemeral
-  std::string path;               // "/callback/github"
-  std::string host_for_uri;       // "127.0.0.1", "[::1]" or "localhost"
-  std::string query;              // kept from the registered URI
-  std::string uri(int bound_port) const;            // the redirect_uri to send
-  std::vector<std::string> allowed_hosts(int bound_port) const;  // Host header values
+  std::string bind_host;                 // "127.0.0.1" or "::1"
+  int port = 0;                          // 0 = ephemeral
+  std::string path;                      // "/callback/github"
+  std::string host_for_uri;              // "127.0.0.1", "[::1]" or "localhost"
+  std::string query;                     // kept from the registered URI
+  std::string uri(int bound_port) const; // the redirect_uri to send
+  std::vector<std::string> allowed_hosts(int bound_port) const; // Host header values
 };
 
 // From --redirect-uri, else the first registered loopback URI, else the default

@@ -18,16 +18,16 @@ namespace oauthlink::flow {
 
 struct SandboxClient {
   std::string client_id;
-  std::string client_secret;  // empty: public client (PKCE required)
-  std::string auth_method;    // client_secret_basic | client_secret_post | none
+  std::string client_secret; // empty: public client (PKCE required)
+  std::string auth_method;   // client_secret_basic | client_secret_post | none
 };
 
 struct SandboxOptions {
-  std::string issuer;                  // "http://127.0.0.1:PORT", no trailing slash
-  bool auto_approve = false;           // skip the consent page
+  std::string issuer;        // "http://127.0.0.1:PORT", no trailing slash
+  bool auto_approve = false; // skip the consent page
   std::vector<SandboxClient> clients;
-  int64_t access_token_ttl = 3600;     // seconds
-  int64_t code_ttl = 60;               // seconds
+  int64_t access_token_ttl = 3600; // seconds
+  int64_t code_ttl = 60;           // seconds
 };
 
 class Sandbox {

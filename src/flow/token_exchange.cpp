@@ -48,11 +48,9 @@ HttpRequest build_token_request(const Provider& provider, const App& app, const 
 }
 
 HttpRequest build_code_exchange(const Provider& provider, const App& app, const std::string& code,
-                                const std::string& redirect_uri,
-                                const std::string& code_verifier) {
-  Params grant = {{"grant_type", "authorization_code"},
-                  {"code", code},
-                  {"redirect_uri", redirect_uri}};
+                                const std::string& redirect_uri, const std::string& code_verifier) {
+  Params grant = {
+      {"grant_type", "authorization_code"}, {"code", code}, {"redirect_uri", redirect_uri}};
   if (!code_verifier.empty())
     grant.emplace_back("code_verifier", code_verifier);
   return build_token_request(provider, app, provider.token_url, std::move(grant),
@@ -147,9 +145,9 @@ TokenResult parse_token_response(const Provider& provider, const HttpResponse& r
         for (const auto& [key, value] : *form)
           doc[key] = value;
       } else {
-        return invalid_response(response.status,
-                                "token endpoint answered HTTP " + std::to_string(response.status)
-                                    + " without a token");
+        return invalid_response(response.status, "token endpoint answered HTTP "
+                                                     + std::to_string(response.status)
+                                                     + " without a token");
       }
     } else {
       doc = json::object();
@@ -169,8 +167,8 @@ TokenResult parse_token_response(const Provider& provider, const HttpResponse& r
     } else {
       error.error = e.is_string() ? e.get<std::string>() : e.dump();
     }
-    error.description = error.description.empty() ? text_of(doc, "error_description")
-                                                   : error.description;
+    error.description =
+        error.description.empty() ? text_of(doc, "error_description") : error.description;
     error.uri = text_of(doc, "error_uri");
     error.http_status = response.status;
     return error;
@@ -183,8 +181,8 @@ TokenResult parse_token_response(const Provider& provider, const HttpResponse& r
                         response.status};
   }
   if (response.status < 200 || response.status >= 300)
-    return invalid_response(response.status, "token endpoint answered HTTP "
-                                                 + std::to_string(response.status));
+    return invalid_response(response.status,
+                            "token endpoint answered HTTP " + std::to_string(response.status));
 
   const json* tokens = &doc;
   if (!provider.response.token_path.empty()) {

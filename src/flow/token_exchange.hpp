@@ -37,8 +37,7 @@ using TokenResult = std::variant<TokenSet, OAuthError>;
 // (expiry counts from it, SECURITY.md D5); `requested_scopes` is what was asked for
 // (granted = requested when the answer has no scope, RFC 6749 §5.1). Never throws for
 // bad provider input: a malformed answer is an OAuthError with error "invalid_response".
-TokenResult parse_token_response(const providers::Provider& provider,
-                                 const HttpResponse& response, int64_t sent_at,
-                                 const std::string& requested_scopes);
+TokenResult parse_token_response(const providers::Provider& provider, const HttpResponse& response,
+                                 int64_t sent_at, const std::string& requested_scopes);
 
 } // namespace oauthlink::flow

@@ -109,9 +109,9 @@ std::optional<Params> parse_form(std::string_view body) {
     if (!pair.empty()) {
       size_t eq = pair.find('=');
       auto key = percent_decode(pair.substr(0, eq), PlusAsSpace::yes);
-      auto value = percent_decode(eq == std::string_view::npos ? std::string_view{}
-                                                                : pair.substr(eq + 1),
-                                  PlusAsSpace::yes);
+      auto value =
+          percent_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1),
+                         PlusAsSpace::yes);
       if (!key || !value)
         return std::nullopt;
       params.emplace_back(std::move(*key), std::move(*value));

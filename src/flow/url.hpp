@@ -32,12 +32,12 @@ std::optional<std::string> find_param(const Params& params, std::string_view nam
 std::string append_query(std::string_view url, const Params& params);
 
 struct Url {
-  std::string scheme;  // lower case
-  std::string host;    // lower case; IPv6 without brackets
-  int port = 0;        // explicit or the scheme's default
+  std::string scheme; // lower case
+  std::string host;   // lower case; IPv6 without brackets
+  int port = 0;       // explicit or the scheme's default
   bool explicit_port = false;
-  std::string path;    // "/" when empty
-  std::string query;   // without '?'
+  std::string path;  // "/" when empty
+  std::string query; // without '?'
 };
 
 // Parses absolute http(s) URLs; nullopt for anything else (userinfo is rejected).

@@ -24,7 +24,7 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
   size_t bytes = size * count;
   if (sink->body.size() + bytes > sink->limit) {
     sink->overflow = true;
-    return 0;  // aborts the transfer
+    return 0; // aborts the transfer
   }
   sink->body.append(data, bytes);
   return bytes;
@@ -35,7 +35,7 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
   size_t bytes = size * count;
   std::string line(data, bytes);
   if (line.rfind("HTTP/", 0) == 0) {
-    sink->headers.clear();  // a new response (e.g. after 100 Continue)
+    sink->headers.clear(); // a new response (e.g. after 100 Continue)
     return bytes;
   }
   auto colon = line.find(':');
@@ -52,11 +52,15 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
 }
 
 // The URL without its query, for messages: query values may carry secrets.
-std::string strip_query(const std::string& url) { return url.substr(0, url.find('?')); }
+std::string strip_query(const std::string& url) {
+  return url.substr(0, url.find('?'));
+}
 
 } // namespace
 
-void init_http() { curl_global_init(CURL_GLOBAL_DEFAULT); }
+void init_http() {
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+}
 
 CurlHttpClient::CurlHttpClient(CurlOptions options)
     : m_options(std::move(options)) {}
@@ -66,8 +70,7 @@ flow::HttpResponse CurlHttpClient::send(const flow::HttpRequest& request) {
   if (!parsed)
     throw NetworkError("invalid URL '" + strip_query(request.url) + "'");
   if (parsed->scheme == "http" && !flow::is_loopback_host(parsed->host))
-    throw NetworkError(strip_query(request.url)
-                       + ": plain http is allowed only to loopback hosts");
+    throw NetworkError(strip_query(request.url) + ": plain http is allowed only to loopback hosts");
 
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
   if (!curl)
@@ -77,13 +80,15 @@ flow::HttpResponse CurlHttpClient::send(const flow::HttpRequest& request) {
   sink.limit = m_options.max_response_bytes;
   curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);  // never follow (SECURITY.md A13)
+  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L); // never follow (SECURITY.md A13)
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, m_options.connect_timeout_seconds);
   curl_easy_setopt(h, CURLOPT_TIMEOUT, m_options.total_timeout_seconds);
-  curl_easy_setopt(h, CURLOPT_USERAGENT, "oauthlink/" "0.1");
+  curl_easy_setopt(h, CURLOPT_USERAGENT,
+                   "oauthlink/"
+                   "0.1");
   if (!m_options.ca_file.empty())
     curl_easy_setopt(h, CURLOPT_CAINFO, m_options.ca_file.c_str());
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
@@ -111,7 +116,7 @@ flow::HttpResponse CurlHttpClient::send(const flow::HttpRequest& request) {
   if (!has_expect)
     headers = curl_slist_append(headers, "Expect:");
   std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> header_guard(headers,
-                                                                          curl_slist_free_all);
+                                                                           curl_slist_free_all);
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
   char error_buffer[CURL_ERROR_SIZE] = {};
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer);

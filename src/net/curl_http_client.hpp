@@ -13,8 +13,8 @@ namespace oauthlink::net {
 struct CurlOptions {
   long connect_timeout_seconds = 10;
   long total_timeout_seconds = 30;
-  std::string ca_file;                  // "" = system default (or SSL_CERT_FILE)
-  size_t max_response_bytes = 1 << 20;  // SECURITY.md D7
+  std::string ca_file;                 // "" = system default (or SSL_CERT_FILE)
+  size_t max_response_bytes = 1 << 20; // SECURITY.md D7
   // Called with a redacted description of each request and answer (--verbose).
   std::function<void(const std::string&)> log;
 };

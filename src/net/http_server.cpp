@@ -4,6 +4,7 @@
 #include "error.hpp"
 
 #include <httplib.h>
+
 #include <sys/socket.h>
 
 #include <chrono>
@@ -39,7 +40,9 @@ HttpServer::HttpServer(ServerLimits limits)
   s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
 }
 
-HttpServer::~HttpServer() { stop(); }
+HttpServer::~HttpServer() {
+  stop();
+}
 
 int HttpServer::bind(const std::string& host, int port) {
   auto& impl = *m_impl;
@@ -64,8 +67,7 @@ void HttpServer::serve(flow::RequestHandler handler) {
   if (!impl.bound)
     throw Error("http server: serve() before bind()");
   // Ordinary routes, not the pre-routing hook: httplib reads the body only for them.
-  auto route = [handler = std::move(handler)](const httplib::Request& req,
-                                              httplib::Response& res) {
+  auto route = [handler = std::move(handler)](const httplib::Request& req, httplib::Response& res) {
     flow::ServerRequest request;
     request.method = req.method;
     const std::string& target = req.target;

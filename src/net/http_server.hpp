@@ -11,9 +11,9 @@
 namespace oauthlink::net {
 
 struct ServerLimits {
-  size_t max_body_bytes = 64 * 1024;   // larger bodies get 413
-  long read_timeout_seconds = 10;      // per-connection header/body timeout (B6)
-  size_t threads = 16;                 // one handler per connection, at most this many
+  size_t max_body_bytes = 64 * 1024; // larger bodies get 413
+  long read_timeout_seconds = 10;    // per-connection header/body timeout (B6)
+  size_t threads = 16;               // one handler per connection, at most this many
 };
 
 class HttpServer : public flow::CallbackServer {

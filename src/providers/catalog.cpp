@@ -169,12 +169,32 @@ Provider read_provider(const std::string& source, const std::string& slug,
                        const toml::table& table) {
   EntryReader r(source, slug, table);
   r.check_keys(table,
-               {"name", "docs", "authorization_url", "token_url", "refresh_url",
-                "revocation_url", "userinfo_url", "api_base_url", "issuer", "discovery",
-                "grant_types", "auth_method", "token_request_format", "client_id_param",
-                "scope_separator", "default_scopes", "offline_scopes", "pkce",
-                "authorize_params", "token_params", "refresh_params", "template_defaults",
-                "refresh_token_rotation", "tokens_expire", "response", "callback"},
+               {"name",
+                "docs",
+                "authorization_url",
+                "token_url",
+                "refresh_url",
+                "revocation_url",
+                "userinfo_url",
+                "api_base_url",
+                "issuer",
+                "discovery",
+                "grant_types",
+                "auth_method",
+                "token_request_format",
+                "client_id_param",
+                "scope_separator",
+                "default_scopes",
+                "offline_scopes",
+                "pkce",
+                "authorize_params",
+                "token_params",
+                "refresh_params",
+                "template_defaults",
+                "refresh_token_rotation",
+                "tokens_expire",
+                "response",
+                "callback"},
                "");
   Provider p;
   p.slug = slug;
@@ -244,8 +264,8 @@ Provider read_provider(const std::string& source, const std::string& slug,
     if (!response)
       r.fail(node, "response", "must be a table");
     r.check_keys(*response,
-                 {"format", "success_field", "token_path", "expires_in_unit",
-                  "default_expires_in", "expires_at_field", "scope_field", "token_type", "keep"},
+                 {"format", "success_field", "token_path", "expires_in_unit", "default_expires_in",
+                  "expires_at_field", "scope_field", "token_type", "keep"},
                  "response.");
     auto& d = p.response;
     d.format = r.choice<BodyFormat>(*response, "format", "response.format",
@@ -291,10 +311,9 @@ Provider read_provider(const std::string& source, const std::string& slug,
 } // namespace
 
 bool is_reserved_authorize_param(std::string_view name) {
-  static const char* const k_reserved[] = {"response_type",  "client_id",
-                                           "redirect_uri",   "state",
-                                           "code_challenge", "code_challenge_method",
-                                           "scope",          "request_uri"};
+  static const char* const k_reserved[] = {
+      "response_type",         "client_id", "redirect_uri", "state", "code_challenge",
+      "code_challenge_method", "scope",     "request_uri"};
   for (const char* reserved : k_reserved)
     if (name == reserved)
       return true;
@@ -345,10 +364,14 @@ const Provider* Catalog::find(std::string_view slug) const {
 
 std::string to_string(AuthMethod method) {
   switch (method) {
-  case AuthMethod::client_secret_post: return "client_secret_post";
-  case AuthMethod::client_secret_basic: return "client_secret_basic";
-  case AuthMethod::both: return "both";
-  case AuthMethod::none: return "none";
+  case AuthMethod::client_secret_post:
+    return "client_secret_post";
+  case AuthMethod::client_secret_basic:
+    return "client_secret_basic";
+  case AuthMethod::both:
+    return "both";
+  case AuthMethod::none:
+    return "none";
   }
   return "?";
 }
@@ -367,13 +390,18 @@ std::optional<AuthMethod> parse_auth_method(const std::string& text) {
 
 std::string to_string(Pkce pkce) {
   switch (pkce) {
-  case Pkce::required: return "required";
-  case Pkce::supported: return "supported";
-  case Pkce::forbidden: return "forbidden";
+  case Pkce::required:
+    return "required";
+  case Pkce::supported:
+    return "supported";
+  case Pkce::forbidden:
+    return "forbidden";
   }
   return "?";
 }
 
-std::string to_string(BodyFormat format) { return format == BodyFormat::json ? "json" : "form"; }
+std::string to_string(BodyFormat format) {
+  return format == BodyFormat::json ? "json" : "form";
+}
 
 } // namespace oauthlink::providers

@@ -18,31 +18,31 @@ enum class ExpiresUnit { seconds, milliseconds };
 using StringMap = std::map<std::string, std::string>;
 
 struct ResponseDialect {
-  BodyFormat format = BodyFormat::json;   // what the provider answers by default
-  std::string success_field;              // e.g. "ok" (Slack): must be true
-  std::string token_path;                 // dot path of the token object, "" = top level
+  BodyFormat format = BodyFormat::json; // what the provider answers by default
+  std::string success_field;            // e.g. "ok" (Slack): must be true
+  std::string token_path;               // dot path of the token object, "" = top level
   ExpiresUnit expires_in_unit = ExpiresUnit::seconds;
   std::optional<int64_t> default_expires_in;
-  std::string expires_at_field;           // absolute expiry, epoch seconds
+  std::string expires_at_field; // absolute expiry, epoch seconds
   std::string scope_field = "scope";
   // The scheme the token is used with when the provider's token_type is not an HTTP
   // authentication scheme (e.g. "bot"); "" = trust token_type (RFC 6749 §7.1).
   std::string token_type;
-  std::vector<std::string> keep;          // dot paths kept as credential properties
+  std::vector<std::string> keep; // dot paths kept as credential properties
 };
 
 struct Provider {
   std::string slug;
   std::string name;
   std::string docs;
-  std::string authorization_url;  // may hold {placeholders}
+  std::string authorization_url; // may hold {placeholders}
   std::string token_url;
-  std::string refresh_url;        // "" = token_url
+  std::string refresh_url; // "" = token_url
   std::string revocation_url;
   std::string userinfo_url;
   std::string api_base_url;
-  std::string issuer;             // RFC 9207 iss expected in the callback, "" = unknown
-  bool discovery = false;         // endpoints come from an issuer's metadata (oidc)
+  std::string issuer;     // RFC 9207 iss expected in the callback, "" = unknown
+  bool discovery = false; // endpoints come from an issuer's metadata (oidc)
   std::vector<std::string> grant_types;
   AuthMethod auth_method = AuthMethod::client_secret_post;
   BodyFormat token_request_format = BodyFormat::form;
@@ -59,7 +59,7 @@ struct Provider {
   bool tokens_expire = true;
   ResponseDialect response;
   std::vector<std::string> callback_keep;
-  int source_line = 0;            // where the entry starts in its catalog file
+  int source_line = 0; // where the entry starts in its catalog file
 };
 
 std::string to_string(AuthMethod method);

@@ -51,11 +51,10 @@ std::string fill_template(std::string_view text, const StringMap& values,
     // one label or path segment and must not smuggle in another host or path.
     bool whole_origin = open == 0;
     for (char c : *value) {
-      bool bad = std::isspace(static_cast<unsigned char>(c)) || c == '?' || c == '#'
-                 || c == '@' || (!whole_origin && (c == '/' || c == ':'));
+      bool bad = std::isspace(static_cast<unsigned char>(c)) || c == '?' || c == '#' || c == '@'
+                 || (!whole_origin && (c == '/' || c == ':'));
       if (bad)
-        throw UsageError("--set " + name + ": value must not contain '" + std::string(1, c)
-                         + "'");
+        throw UsageError("--set " + name + ": value must not contain '" + std::string(1, c) + "'");
     }
     if (value->empty())
       throw UsageError("--set " + name + ": value must not be empty");

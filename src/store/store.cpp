@@ -3,8 +3,9 @@
 
 #include "error.hpp"
 
-#include <fcntl.h>
 #include <sqlite3.h>
+
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -53,8 +54,8 @@ void check_private(const std::string& path, bool directory) {
   if (st.st_mode & 077)
     throw StoreError(path + ": is accessible by group or others (mode "
                      + std::to_string((st.st_mode >> 6) & 7) + std::to_string((st.st_mode >> 3) & 7)
-                     + std::to_string(st.st_mode & 7) + "); run chmod " + (directory ? "700" : "600")
-                     + " on it");
+                     + std::to_string(st.st_mode & 7) + "); run chmod "
+                     + (directory ? "700" : "600") + " on it");
 }
 
 void make_private_dir(const std::string& dir) {
@@ -191,8 +192,7 @@ public:
   Statement& operator=(const Statement&) = delete;
 
   Statement& bind(int index, const std::string& text) {
-    sqlite3_bind_text(m_stmt, index, text.c_str(), static_cast<int>(text.size()),
-                      SQLITE_TRANSIENT);
+    sqlite3_bind_text(m_stmt, index, text.c_str(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
     return *this;
   }
   Statement& bind(int index, int64_t value) {
@@ -229,7 +229,9 @@ Store::~Store() = default;
 Store::Store(Store&&) noexcept = default;
 Store& Store::operator=(Store&&) noexcept = default;
 
-const std::string& Store::path() const { return m_impl->path; }
+const std::string& Store::path() const {
+  return m_impl->path;
+}
 
 Store Store::open(const std::string& dir) {
   make_private_dir(dir);
@@ -237,8 +239,7 @@ Store Store::open(const std::string& dir) {
   impl->path = dir + "/store.db";
   make_private_file(impl->path);
   if (sqlite3_open_v2(impl->path.c_str(), &impl->db,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_FULLMUTEX,
-                      nullptr)
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_FULLMUTEX, nullptr)
       != SQLITE_OK)
     impl->fail("cannot open store");
   sqlite3_busy_timeout(impl->db, 10000);
@@ -256,16 +257,14 @@ Store Store::open(const std::string& dir) {
 }
 
 void Store::add_app(const flow::App& app) {
-  Statement s(m_impl->db,
-              "INSERT INTO apps (id, provider, body, created_at) VALUES (?, ?, ?, ?)",
+  Statement s(m_impl->db, "INSERT INTO apps (id, provider, body, created_at) VALUES (?, ?, ?, ?)",
               m_impl->path);
   s.bind(1, app.id).bind(2, app.provider).bind(3, app_to_json(app).dump()).bind(4, app.created_at);
   s.step();
 }
 
 std::vector<flow::App> Store::list_apps() {
-  Statement s(m_impl->db,
-              "SELECT id, provider, body, created_at FROM apps ORDER BY created_at, id",
+  Statement s(m_impl->db, "SELECT id, provider, body, created_at FROM apps ORDER BY created_at, id",
               m_impl->path);
   std::vector<flow::App> apps;
   while (s.step())
@@ -274,8 +273,8 @@ std::vector<flow::App> Store::list_apps() {
 }
 
 std::optional<flow::App> Store::find_app(const std::string& id) {
-  Statement s(m_impl->db,
-              "SELECT id, provider, body, created_at FROM apps WHERE id = ?", m_impl->path);
+  Statement s(m_impl->db, "SELECT id, provider, body, created_at FROM apps WHERE id = ?",
+              m_impl->path);
   s.bind(1, id);
   if (!s.step())
     return std::nullopt;
@@ -290,16 +289,14 @@ bool Store::remove_app(const std::string& id) {
 }
 
 bool Store::add_redirect(const std::string& uri) {
-  Statement s(m_impl->db, "INSERT OR IGNORE INTO redirects (uri) VALUES (?)",
-              m_impl->path);
+  Statement s(m_impl->db, "INSERT OR IGNORE INTO redirects (uri) VALUES (?)", m_impl->path);
   s.bind(1, uri);
   s.step();
   return s.changes() > 0;
 }
 
 std::vector<std::string> Store::list_redirects() {
-  Statement s(m_impl->db, "SELECT uri FROM redirects ORDER BY created_at, uri",
-              m_impl->path);
+  Statement s(m_impl->db, "SELECT uri FROM redirects ORDER BY created_at, uri", m_impl->path);
   std::vector<std::string> uris;
   while (s.step())
     uris.push_back(s.text(0));

@@ -26,7 +26,7 @@ public:
   void add_app(const flow::App& app);
   std::vector<flow::App> list_apps();
   std::optional<flow::App> find_app(const std::string& id);
-  bool remove_app(const std::string& id);  // false if unknown
+  bool remove_app(const std::string& id); // false if unknown
 
   // Returns false if the URI was already registered.
   bool add_redirect(const std::string& uri);

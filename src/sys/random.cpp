@@ -22,7 +22,7 @@ std::string random_from(const char* alphabet, unsigned bits, size_t n) {
   out.reserve(n);
   unsigned mask = (1u << bits) - 1;
   for (char b : bytes)
-    out += alphabet[static_cast<unsigned char>(b) & mask];  // alphabet size = 2^bits: no bias
+    out += alphabet[static_cast<unsigned char>(b) & mask]; // alphabet size = 2^bits: no bias
   return out;
 }
 

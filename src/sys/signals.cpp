@@ -10,7 +10,9 @@ namespace oauthlink::sys {
 
 namespace {
 std::atomic<bool> g_interrupted{false};
-extern "C" void on_signal(int) { g_interrupted.store(true); }
+extern "C" void on_signal(int) {
+  g_interrupted.store(true);
+}
 } // namespace
 
 void install_signal_handlers() {
@@ -20,10 +22,14 @@ void install_signal_handlers() {
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
   signal(SIGPIPE, SIG_IGN);
-  struct rlimit none {0, 0};
+  struct rlimit none {
+    0, 0
+  };
   setrlimit(RLIMIT_CORE, &none);
 }
 
-bool interrupted() { return g_interrupted.load(); }
+bool interrupted() {
+  return g_interrupted.load();
+}
 
 } // namespace oauthlink::sys

@@ -33,9 +33,8 @@ App app_with(const std::string& client_id = "cid") {
 
 TEST_CASE("the authorize URL carries code flow, state, S256 challenge and scopes") {
   auto p = test::provider_from("");
-  std::string url =
-      build_authorize_url(p, app_with(), {"http://127.0.0.1:5000/callback/p", "st4te", k_verifier,
-                                          {"read", "write"}});
+  std::string url = build_authorize_url(
+      p, app_with(), {"http://127.0.0.1:5000/callback/p", "st4te", k_verifier, {"read", "write"}});
   auto q = query_of(url);
   CHECK(find_param(q, "response_type") == "code");
   CHECK(find_param(q, "client_id") == "cid");
@@ -49,19 +48,21 @@ TEST_CASE("the authorize URL carries code flow, state, S256 challenge and scopes
 
 TEST_CASE("scopes are joined with the provider's separator") {
   auto comma = test::provider_from("scope_separator = \",\"\n");
-  auto q = query_of(build_authorize_url(comma, app_with(), {"http://127.0.0.1/cb", "s", k_verifier,
-                                                            {"chat:write", "users:read"}}));
+  auto q = query_of(build_authorize_url(
+      comma, app_with(), {"http://127.0.0.1/cb", "s", k_verifier, {"chat:write", "users:read"}}));
   CHECK(find_param(q, "scope") == "chat:write,users:read");
   auto plus = test::provider_from("scope_separator = \"+\"\n");
-  q = query_of(build_authorize_url(plus, app_with(), {"http://127.0.0.1/cb", "s", k_verifier,
-                                                      {"a", "b"}}));
-  CHECK(find_param(q, "scope") == "a b");  // '+' in a query is a form-encoded space
+  q = query_of(
+      build_authorize_url(plus, app_with(), {"http://127.0.0.1/cb", "s", k_verifier, {"a", "b"}}));
+  CHECK(find_param(q, "scope") == "a b"); // '+' in a query is a form-encoded space
 }
 
 TEST_CASE("extra authorize parameters and a renamed client_id parameter are sent") {
-  auto p = test::provider_from("client_id_param = \"client_key\"\n"
-                               "authorize_params = { access_type = \"offline\", prompt = \"consent\" }\n");
-  auto q = query_of(build_authorize_url(p, app_with("ck"), {"http://127.0.0.1/cb", "s", k_verifier, {}}));
+  auto p = test::provider_from(
+      "client_id_param = \"client_key\"\n"
+      "authorize_params = { access_type = \"offline\", prompt = \"consent\" }\n");
+  auto q = query_of(
+      build_authorize_url(p, app_with("ck"), {"http://127.0.0.1/cb", "s", k_verifier, {}}));
   CHECK(find_param(q, "client_key") == "ck");
   CHECK_FALSE(find_param(q, "client_id"));
   CHECK(find_param(q, "access_type") == "offline");
@@ -79,7 +80,8 @@ TEST_CASE("a provider that forbids PKCE gets no challenge") {
 TEST_CASE("a query already on the authorization endpoint is kept (A9)") {
   auto p = test::provider_from("");
   p.authorization_url = "https://as/auth?tenant=x";
-  std::string url = build_authorize_url(p, app_with(), {"http://127.0.0.1/cb", "s", k_verifier, {}});
+  std::string url =
+      build_authorize_url(p, app_with(), {"http://127.0.0.1/cb", "s", k_verifier, {}});
   CHECK(url.rfind("https://as/auth?tenant=x&response_type=code&", 0) == 0);
 }
 
@@ -137,9 +139,11 @@ TEST_CASE("discovery metadata supplies the endpoints and the issuer") {
 }
 
 TEST_CASE("offline scopes are added for providers that refresh") {
-  auto p = test::provider_from("grant_types = [\"authorization_code\", \"refresh_token\"]\n"
-                               "default_scopes = [\"openid\"]\noffline_scopes = [\"offline_access\"]\n");
-  CHECK(effective_scopes(p, app_with(), {}) == std::vector<std::string>{"openid", "offline_access"});
+  auto p =
+      test::provider_from("grant_types = [\"authorization_code\", \"refresh_token\"]\n"
+                          "default_scopes = [\"openid\"]\noffline_scopes = [\"offline_access\"]\n");
+  CHECK(effective_scopes(p, app_with(), {})
+        == std::vector<std::string>{"openid", "offline_access"});
   CHECK(effective_scopes(p, app_with(), {"email"})
         == std::vector<std::string>{"email", "offline_access"});
 }

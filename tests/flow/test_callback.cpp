@@ -57,17 +57,20 @@ TEST_CASE("an error callback is decoded with form rules and escaped on the page 
 TEST_CASE("iss must equal the issuer exactly, and is required when advertised (A5)") {
   auto e = expectation();
   e.issuer = "https://as.example";
-  CHECK(check_callback(get("/callback/github", "code=x&state=S&iss=https%3A%2F%2Fas.example"), e).kind
-        == CallbackKind::code);
+  CHECK(
+      check_callback(get("/callback/github", "code=x&state=S&iss=https%3A%2F%2Fas.example"), e).kind
+      == CallbackKind::code);
   auto evil = check_callback(get("/callback/github", "code=x&state=S&iss=https%3A%2F%2Fevil"), e);
   CHECK(evil.kind == CallbackKind::rejected);
   // An error from a mismatched issuer is not acted on either.
-  CHECK(check_callback(get("/callback/github", "error=access_denied&state=S&iss=https%3A%2F%2Fevil"), e)
+  CHECK(check_callback(
+            get("/callback/github", "error=access_denied&state=S&iss=https%3A%2F%2Fevil"), e)
             .kind
         == CallbackKind::rejected);
   CHECK(check_callback(get("/callback/github", "code=x&state=S"), e).kind == CallbackKind::code);
   e.iss_required = true;
-  CHECK(check_callback(get("/callback/github", "code=x&state=S"), e).kind == CallbackKind::rejected);
+  CHECK(check_callback(get("/callback/github", "code=x&state=S"), e).kind
+        == CallbackKind::rejected);
 }
 
 TEST_CASE("a callback on another provider's path is not the flow's (A6, B4)") {
@@ -81,7 +84,8 @@ TEST_CASE("a callback on another provider's path is not the flow's (A6, B4)") {
 }
 
 TEST_CASE("a foreign Host header is refused (B3 DNS rebinding)") {
-  auto r = check_callback(get("/callback/github", "code=x&state=S", "evil.example:5000"), expectation());
+  auto r =
+      check_callback(get("/callback/github", "code=x&state=S", "evil.example:5000"), expectation());
   CHECK(r.kind == CallbackKind::rejected);
   CHECK(r.reply.status == 421);
 }
@@ -92,7 +96,7 @@ TEST_CASE("result pages are no-store, no-referrer and contain no code (B8)") {
   CHECK(header("Cache-Control") == "no-store");
   CHECK(header("Referrer-Policy") == "no-referrer");
   CHECK_FALSE(find_header(page.headers, "Access-Control-Allow-Origin"));
-  CHECK(page.body.find("http") == std::string::npos);  // no third-party resources
+  CHECK(page.body.find("http") == std::string::npos); // no third-party resources
 }
 
 TEST_CASE("catalog-named callback values are kept") {

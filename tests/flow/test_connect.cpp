@@ -81,7 +81,9 @@ struct Rig {
 };
 
 const HttpResponse k_token_ok{
-    200, {}, R"({"access_token":"at-1","token_type":"Bearer","expires_in":60,"refresh_token":"rt-1"})"};
+    200,
+    {},
+    R"({"access_token":"at-1","token_type":"Bearer","expires_in":60,"refresh_token":"rt-1"})"};
 
 std::string query_value(const std::string& url, const std::string& name) {
   auto parsed = parse_url(url);
@@ -125,8 +127,10 @@ TEST_CASE("a forged state never reaches the token endpoint and the flow keeps wa
 
 TEST_CASE("an error callback ends the flow with the provider's error and no exchange (A4)") {
   Rig rig;
-  rig.browse({"error=access_denied&error_description=User+denied&state=state-0123456789abcdef0123"});
-  CHECK_THROWS_WITH_AS(rig.run(), "authorization failed: access_denied: User denied", ProviderError);
+  rig.browse(
+      {"error=access_denied&error_description=User+denied&state=state-0123456789abcdef0123"});
+  CHECK_THROWS_WITH_AS(rig.run(), "authorization failed: access_denied: User denied",
+                       ProviderError);
   CHECK(rig.http.requests.empty());
   CHECK(rig.stored.empty());
   CHECK(rig.pages.at(0).status == 400);
@@ -134,7 +138,8 @@ TEST_CASE("an error callback ends the flow with the provider's error and no exch
 
 TEST_CASE("a token endpoint error stores nothing and fails with the provider's message") {
   Rig rig;
-  rig.http.replies.push_back({400, {}, R"({"error":"invalid_grant","error_description":"expired"})"});
+  rig.http.replies.push_back(
+      {400, {}, R"({"error":"invalid_grant","error_description":"expired"})"});
   rig.browse({"code=c&state=state-0123456789abcdef0123"});
   CHECK_THROWS_WITH_AS(rig.run(), "token endpoint: invalid_grant: expired", ProviderError);
   CHECK(rig.stored.empty());

@@ -40,8 +40,8 @@ TEST_CASE("registered templates are checked") {
 
 TEST_CASE("connect listens on the registered loopback URI, else an ephemeral default") {
   std::vector<std::string> notes;
-  auto plan = plan_loopback("", {"https://app.example/cb", "http://127.0.0.1:8765/callback/:provider"},
-                            "github", notes);
+  auto plan = plan_loopback(
+      "", {"https://app.example/cb", "http://127.0.0.1:8765/callback/:provider"}, "github", notes);
   CHECK(plan.bind_host == "127.0.0.1");
   CHECK(plan.port == 8765);
   CHECK(plan.path == "/callback/github");
@@ -65,6 +65,7 @@ TEST_CASE("connect listens on the registered loopback URI, else an ephemeral def
   CHECK(v6.uri(7000) == "http://[::1]:7000/cb");
 
   CHECK_THROWS_AS(plan_loopback("https://app.example/cb", {}, "x", notes), UsageError);
-  CHECK_THROWS_AS(plan_loopback("http://127.0.0.1:9/other", {"http://127.0.0.1:8765/cb"}, "x", notes),
-                  UsageError);
+  CHECK_THROWS_AS(
+      plan_loopback("http://127.0.0.1:9/other", {"http://127.0.0.1:8765/cb"}, "x", notes),
+      UsageError);
 }

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
-#include "flow/sandbox.hpp"
-
 #include "flow/pkce.hpp"
+#include "flow/sandbox.hpp"
 #include "flow/url.hpp"
 
 #include <doctest/doctest.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-#include "flow/token_exchange.hpp"
 #include "flow/pkce.hpp"
+#include "flow/token_exchange.hpp"
 #include "support/catalog_fixture.hpp"
 
 #include <doctest/doctest.h>
@@ -17,7 +17,8 @@ TokenResult parse(const std::string& dialect, int status, const std::string& bod
   return parse_token_response(test::provider_from(dialect), {status, {}, body}, k_sent, requested);
 }
 
-TokenSet ok(const std::string& dialect, const std::string& body, const std::string& requested = "") {
+TokenSet ok(const std::string& dialect, const std::string& body,
+            const std::string& requested = "") {
   auto result = parse(dialect, 200, body, requested);
   if (auto* error = std::get_if<OAuthError>(&result))
     FAIL("unexpected error: " << error->message());
@@ -33,8 +34,9 @@ OAuthError err(const std::string& dialect, int status, const std::string& body) 
 } // namespace
 
 TEST_CASE("a standard JSON token response is read") {
-  auto t = ok("", R"({"access_token":"at","token_type":"Bearer","expires_in":3600,)"
-                  R"("refresh_token":"rt","scope":"a b"})",
+  auto t = ok("",
+              R"({"access_token":"at","token_type":"Bearer","expires_in":3600,)"
+              R"("refresh_token":"rt","scope":"a b"})",
               "a b");
   CHECK(t.access_token == "at");
   CHECK(t.refresh_token == "rt");
@@ -57,8 +59,8 @@ TEST_CASE("an error inside HTTP 200 is an error (D2)") {
   auto e = err("", 200, R"({"error":"incorrect_client_credentials"})");
   CHECK(e.error == "incorrect_client_credentials");
   // Slack-style success flag.
-  auto s = err("[p.response]\nsuccess_field = \"ok\"\n", 200,
-               R"({"ok":false,"error":"invalid_code"})");
+  auto s =
+      err("[p.response]\nsuccess_field = \"ok\"\n", 200, R"({"ok":false,"error":"invalid_code"})");
   CHECK(s.error == "invalid_code");
   auto missing_flag = err("[p.response]\nsuccess_field = \"ok\"\n", 200, R"({"access_token":"x"})");
   CHECK(missing_flag.error == "request_failed");
@@ -67,7 +69,8 @@ TEST_CASE("an error inside HTTP 200 is an error (D2)") {
   CHECK(t.access_token == "xoxb");
 }
 
-TEST_CASE("an unknown token_type is an error; a missing one defaults to Bearer with a warning (D3)") {
+TEST_CASE(
+    "an unknown token_type is an error; a missing one defaults to Bearer with a warning (D3)") {
   CHECK(ok("", R"({"access_token":"x","token_type":"bearer"})").token_type == "Bearer");
   CHECK(ok("", R"({"access_token":"x","token_type":"DPoP"})").token_type == "DPoP");
   auto t = ok("", R"({"access_token":"x"})");
@@ -97,16 +100,17 @@ TEST_CASE("expires_in as string, null, absent, huge or in milliseconds (D4)") {
            R"({"access_token":"x","token_type":"Bearer","expires_in":3600000})")
             .expires_at
         == k_sent + 3600);
-  CHECK(ok("[p.response]\ndefault_expires_in = 7200\n", R"({"access_token":"x","token_type":"Bearer"})")
+  CHECK(ok("[p.response]\ndefault_expires_in = 7200\n",
+           R"({"access_token":"x","token_type":"Bearer"})")
             .expires_at
         == k_sent + 7200);
   CHECK(ok("[p.response]\nexpires_at_field = \"expires_at\"\n",
            R"({"access_token":"x","token_type":"Bearer","expires_at":"1900000000"})")
             .expires_at
         == 1900000000);
-  CHECK_FALSE(ok("tokens_expire = false\n",
-                 R"({"access_token":"x","token_type":"Bearer","expires_in":60})")
-                  .expires_at);
+  CHECK_FALSE(
+      ok("tokens_expire = false\n", R"({"access_token":"x","token_type":"Bearer","expires_in":60})")
+          .expires_at);
 }
 
 TEST_CASE("scope as an array, absent, or narrower than requested (D6)") {
@@ -115,16 +119,17 @@ TEST_CASE("scope as an array, absent, or narrower than requested (D6)") {
   auto narrower = ok("", R"({"access_token":"x","token_type":"Bearer","scope":"a"})", "a b");
   CHECK(narrower.scope == "a");
   CHECK(narrower.warnings.size() == 1);
-  CHECK(ok("scope_separator = \",\"\n", R"({"access_token":"x","token_type":"Bearer","scope":"a,b"})",
-           "a b")
+  CHECK(ok("scope_separator = \",\"\n",
+           R"({"access_token":"x","token_type":"Bearer","scope":"a,b"})", "a b")
             .scope
         == "a b");
 }
 
 TEST_CASE("kept metadata is stored under flattened names") {
-  auto t = ok("[p.response]\ntoken_path = \"authed_user\"\nkeep = [\"team.id\", \"instance_url\"]\n",
-              R"({"team":{"id":"T1"},"instance_url":"https://na1.example",)"
-              R"("authed_user":{"access_token":"xoxp","token_type":"Bearer"}})");
+  auto t =
+      ok("[p.response]\ntoken_path = \"authed_user\"\nkeep = [\"team.id\", \"instance_url\"]\n",
+         R"({"team":{"id":"T1"},"instance_url":"https://na1.example",)"
+         R"("authed_user":{"access_token":"xoxp","token_type":"Bearer"}})");
   CHECK(t.access_token == "xoxp");
   CHECK(t.extra["team_id"] == "T1");
   CHECK(t.extra["instance_url"] == "https://na1.example");

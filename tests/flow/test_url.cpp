@@ -19,7 +19,8 @@ TEST_CASE("malformed percent escapes are rejected, not crashed on") {
 }
 
 TEST_CASE("append_query keeps an existing query and fragment order") {
-  CHECK(append_query("https://as/auth?tenant=x", {{"a", "b c"}}) == "https://as/auth?tenant=x&a=b%20c");
+  CHECK(append_query("https://as/auth?tenant=x", {{"a", "b c"}})
+        == "https://as/auth?tenant=x&a=b%20c");
   CHECK(append_query("https://as/auth", {{"a", "1"}}) == "https://as/auth?a=1");
   CHECK(append_query("https://as/auth?", {{"a", "1"}}) == "https://as/auth?a=1");
 }

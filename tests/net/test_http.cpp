@@ -5,13 +5,13 @@
 #include "net/http_server.hpp"
 #include "support/test_server.hpp"
 
+#include <doctest/doctest.h>
+
 #include <arpa/inet.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <doctest/doctest.h>
 
 using namespace oauthlink;
 
@@ -110,8 +110,10 @@ TEST_CASE("the server passes method, raw path, raw query and body to the handler
   int port = 0;
   echo_server(server, port);
   auto client = quick_client();
-  auto r = client.send({"POST", "http://127.0.0.1:" + std::to_string(port) + "/a%2Fb?x=%E0%A4%A",
-                        {{"Content-Type", "application/x-www-form-urlencoded"}}, "k=v"});
+  auto r = client.send({"POST",
+                        "http://127.0.0.1:" + std::to_string(port) + "/a%2Fb?x=%E0%A4%A",
+                        {{"Content-Type", "application/x-www-form-urlencoded"}},
+                        "k=v"});
   CHECK(r.body == "POST /a%2Fb?x=%E0%A4%A k=v");
 }
 
@@ -129,8 +131,8 @@ TEST_CASE("a fixed port that is already taken fails closed (B2)") {
   getsockname(squatter, reinterpret_cast<sockaddr*>(&addr), &len);
   int port = ntohs(addr.sin_port);
   net::HttpServer server;
-  CHECK_THROWS_WITH_AS(server.bind("127.0.0.1", port),
-                       doctest::Contains("port in use"), NetworkError);
+  CHECK_THROWS_WITH_AS(server.bind("127.0.0.1", port), doctest::Contains("port in use"),
+                       NetworkError);
   ::close(squatter);
 }
 
@@ -185,9 +187,13 @@ TEST_CASE("an oversized request line is refused and the server lives on (B6)") {
   echo_server(server, port);
   auto client = quick_client();
   auto r = client.send(
-      {"GET", "http://127.0.0.1:" + std::to_string(port) + "/cb?" + std::string(100 * 1024, 'a'), {}, ""});
+      {"GET",
+       "http://127.0.0.1:" + std::to_string(port) + "/cb?" + std::string(100 * 1024, 'a'),
+       {},
+       ""});
   CHECK((r.status == 414 || r.status == 431 || r.status == 400));
-  CHECK(client.send({"GET", "http://127.0.0.1:" + std::to_string(port) + "/cb", {}, ""}).status == 200);
+  CHECK(client.send({"GET", "http://127.0.0.1:" + std::to_string(port) + "/cb", {}, ""}).status
+        == 200);
 }
 
 TEST_CASE("after stop() new connections are refused (B5)") {

@@ -57,14 +57,15 @@ TEST_CASE("catalog errors name the file, line, provider and field") {
   CHECK(error_of(k_head + "auth_method = \"magic\"\n")
         == "cat.toml:6: provider 'x': auth_method: 'magic' is not one of client_secret_post, "
            "client_secret_basic, both, none");
-  CHECK(error_of(k_head + "colour = \"blue\"\n") == "cat.toml:6: provider 'x': colour: unknown field");
+  CHECK(error_of(k_head + "colour = \"blue\"\n")
+        == "cat.toml:6: provider 'x': colour: unknown field");
   CHECK(error_of("[x]\nname = \"X\"\ndocs = \"https://d\"\nauthorization_url = \"https://a\"\n")
         == "cat.toml:1: provider 'x': token_url: missing string");
-  CHECK(error_of(k_head + "[x.response]\nexpires_in_unit = \"hours\"\n").find("cat.toml:7:")
-        == 0);
+  CHECK(error_of(k_head + "[x.response]\nexpires_in_unit = \"hours\"\n").find("cat.toml:7:") == 0);
   CHECK(error_of("[Bad_Slug]\nname = \"X\"\n").find("slug must match") != std::string::npos);
   CHECK(error_of("[x\nname=1").find("cat.toml:1:") == 0);
-  CHECK(error_of(k_head + "scope_separator = \";\"\n").find("scope_separator") != std::string::npos);
+  CHECK(error_of(k_head + "scope_separator = \";\"\n").find("scope_separator")
+        != std::string::npos);
 }
 
 TEST_CASE("catalog endpoints must be https, or http to loopback (A13)") {
@@ -74,15 +75,17 @@ TEST_CASE("catalog endpoints must be https, or http to loopback (A13)") {
   CHECK(error_of(text).find("token_url: must be an https URL") != std::string::npos);
   auto with_token_url = [](const std::string& url) {
     return "[x]\nname = \"X\"\ndocs = \"https://d.example\"\n"
-           "authorization_url = \"https://as.example/a\"\ntoken_url = \"" + url + "\"\n";
+           "authorization_url = \"https://as.example/a\"\ntoken_url = \""
+           + url + "\"\n";
   };
-  for (const char* bad : {"http://127.0.0.1.evil.example/t", "http://localhost.evil.example/t",
-                          "http://127.0.0.1:80x/t", "http://[::1].evil/t", "http://127.0.0.1@evil/t"}) {
+  for (const char* bad :
+       {"http://127.0.0.1.evil.example/t", "http://localhost.evil.example/t",
+        "http://127.0.0.1:80x/t", "http://[::1].evil/t", "http://127.0.0.1@evil/t"}) {
     CAPTURE(bad);
     CHECK(error_of(with_token_url(bad)).find("must be an https URL") != std::string::npos);
   }
-  for (const char* good : {"http://127.0.0.1:9000/t", "http://localhost/t", "http://[::1]:8/t",
-                           "http://127.0.0.1"}) {
+  for (const char* good :
+       {"http://127.0.0.1:9000/t", "http://localhost/t", "http://[::1]:8/t", "http://127.0.0.1"}) {
     CAPTURE(good);
     CHECK(error_of(with_token_url(good)).empty());
   }

@@ -2,10 +2,10 @@
 #include "error.hpp"
 #include "store/store.hpp"
 
+#include <doctest/doctest.h>
+
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <doctest/doctest.h>
 
 #include <cstdlib>
 #include <string>

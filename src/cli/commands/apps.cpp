@@ -34,8 +34,8 @@ json app_json(const flow::App& app) {
           {"provider", app.provider},
           {"name", app.name},
           {"client_id", app.client_id},
-          {"client_secret", app.client_secret.empty() ? json(nullptr)
-                                                      : json(flow::redact(app.client_secret))},
+          {"client_secret",
+           app.client_secret.empty() ? json(nullptr) : json(flow::redact(app.client_secret))},
           {"scopes", app.scopes},
           {"settings", app.settings},
           {"issuer", app.issuer},

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 // `oauthlink connect APP_ID`: the main job. Wires the flow to the loopback server, the
 // browser, libcurl and the store; flow::connect does the rest.
+#include "flow/connect.hpp"
+
 #include "cli/commands/commands.hpp"
 #include "cli/output.hpp"
 #include "error.hpp"
 #include "flow/authorize_url.hpp"
-#include "flow/connect.hpp"
 #include "flow/redirect.hpp"
 #include "net/curl_http_client.hpp"
 #include "net/http_server.hpp"
@@ -33,7 +34,9 @@ struct ConnectOptions {
   std::vector<std::string> settings;
 };
 
-int64_t now_seconds() { return static_cast<int64_t>(std::time(nullptr)); }
+int64_t now_seconds() {
+  return static_cast<int64_t>(std::time(nullptr));
+}
 
 net::CurlOptions curl_options(const AppContext& ctx) {
   net::CurlOptions options;
@@ -58,8 +61,7 @@ bool is_unreserved_text(const std::string& text) {
 providers::Metadata discover(flow::HttpClient& http, const std::string& issuer) {
   std::string tried;
   for (const auto& url : providers::metadata_urls(issuer)) {
-    flow::HttpResponse response =
-        http.send({"GET", url, {{"Accept", "application/json"}}, ""});
+    flow::HttpResponse response = http.send({"GET", url, {{"Accept", "application/json"}}, ""});
     if (response.status == 200)
       return providers::parse_metadata(response.body, issuer);
     tried += (tried.empty() ? "" : ", ") + url + " (HTTP " + std::to_string(response.status) + ")";
@@ -80,8 +82,8 @@ void run_connect(AppContext& ctx, const ConnectOptions& o) {
   std::optional<providers::Metadata> metadata;
   if (entry.discovery)
     metadata = discover(http, app->issuer);
-  providers::Provider provider =
-      flow::resolve_provider(entry, *app, parse_settings(o.settings), metadata ? &*metadata : nullptr);
+  providers::Provider provider = flow::resolve_provider(entry, *app, parse_settings(o.settings),
+                                                        metadata ? &*metadata : nullptr);
 
   std::vector<std::string> notes;
   flow::LoopbackPlan loopback =
@@ -93,7 +95,7 @@ void run_connect(AppContext& ctx, const ConnectOptions& o) {
     throw UsageError("--timeout must be a positive number of seconds");
   std::string state = o.state;
   if (state.empty()) {
-    state = sys::random_urlsafe(43);  // 258 bits (SECURITY.md A2)
+    state = sys::random_urlsafe(43); // 258 bits (SECURITY.md A2)
   } else if (state.size() > 512 || !is_unreserved_text(state)) {
     throw UsageError("--state must be 1-512 characters of [A-Za-z0-9-._~]");
   } else if (state.size() < 22) {
@@ -114,33 +116,31 @@ void run_connect(AppContext& ctx, const ConnectOptions& o) {
   plan.expect.issuer = provider.issuer;
   plan.expect.iss_required = metadata && metadata->iss_parameter_supported;
   plan.expect.keep = provider.callback_keep;
-  plan.code_verifier =
-      provider.pkce == providers::Pkce::forbidden ? "" : sys::random_urlsafe(64);
+  plan.code_verifier = provider.pkce == providers::Pkce::forbidden ? "" : sys::random_urlsafe(64);
   plan.scopes = flow::effective_scopes(provider, *app, flow::split_scopes(o.scopes));
   plan.timeout_seconds = o.timeout;
   plan.open_browser = !o.no_browser;
 
   sys::SystemBrowser browser;
   store::Store& store = ctx.store();
-  flow::ConnectPorts ports{
-      http,
-      server,
-      browser,
-      progress,
-      now_seconds,
-      sys::interrupted,
-      [&](const flow::TokenSet& tokens, const flow::Params& kept) {
-        flow::Credential credential;
-        credential.id = sys::random_id("cred");
-        credential.app_id = app->id;
-        credential.provider = provider.slug;
-        credential.tokens = tokens;
-        for (const auto& [key, value] : kept)
-          credential.tokens.extra[key] = value;
-        credential.created_at = credential.updated_at = now_seconds();
-        store.save_credential(credential);
-        return credential;
-      }};
+  flow::ConnectPorts ports{http,
+                           server,
+                           browser,
+                           progress,
+                           now_seconds,
+                           sys::interrupted,
+                           [&](const flow::TokenSet& tokens, const flow::Params& kept) {
+                             flow::Credential credential;
+                             credential.id = sys::random_id("cred");
+                             credential.app_id = app->id;
+                             credential.provider = provider.slug;
+                             credential.tokens = tokens;
+                             for (const auto& [key, value] : kept)
+                               credential.tokens.extra[key] = value;
+                             credential.created_at = credential.updated_at = now_seconds();
+                             store.save_credential(credential);
+                             return credential;
+                           }};
   flow::Credential credential = flow::connect(plan, ports);
   progress.info("Connected: " + credential.id);
   print_json({{"credential", flow::credential_json(credential)}, {"state", state}});

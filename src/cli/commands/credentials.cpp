@@ -63,8 +63,7 @@ void register_credentials(CLI::App& root, AppContext& ctx) {
       if (key == "properties") {
         for (const auto& [pk, pv] : value.items())
           if (!pv.is_null())
-            std::cout << pk << ": " << (pv.is_string() ? pv.get<std::string>() : pv.dump())
-                      << '\n';
+            std::cout << pk << ": " << (pv.is_string() ? pv.get<std::string>() : pv.dump()) << '\n';
       } else if (!value.is_object()) {
         std::cout << key << ": " << (value.is_string() ? value.get<std::string>() : value.dump())
                   << '\n';

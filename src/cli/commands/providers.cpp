@@ -34,20 +34,19 @@ std::vector<std::string> placeholders(const Provider& p) {
 }
 
 json provider_json(const Provider& p) {
-  json response = {{"format", providers::to_string(p.response.format)},
-                   {"success_field", p.response.success_field},
-                   {"token_path", p.response.token_path},
-                   {"expires_in_unit", p.response.expires_in_unit
-                                               == providers::ExpiresUnit::milliseconds
-                                           ? "milliseconds"
-                                           : "seconds"},
-                   {"default_expires_in", p.response.default_expires_in
-                                              ? json(*p.response.default_expires_in)
-                                              : json(nullptr)},
-                   {"expires_at_field", p.response.expires_at_field},
-                   {"scope_field", p.response.scope_field},
-                   {"token_type", p.response.token_type},
-                   {"keep", p.response.keep}};
+  json response = {
+      {"format", providers::to_string(p.response.format)},
+      {"success_field", p.response.success_field},
+      {"token_path", p.response.token_path},
+      {"expires_in_unit", p.response.expires_in_unit == providers::ExpiresUnit::milliseconds
+                              ? "milliseconds"
+                              : "seconds"},
+      {"default_expires_in",
+       p.response.default_expires_in ? json(*p.response.default_expires_in) : json(nullptr)},
+      {"expires_at_field", p.response.expires_at_field},
+      {"scope_field", p.response.scope_field},
+      {"token_type", p.response.token_type},
+      {"keep", p.response.keep}};
   return {{"slug", p.slug},
           {"name", p.name},
           {"docs", p.docs},

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // `oauthlink sandbox`: runs the embedded sandbox authorization server on loopback.
+#include "flow/sandbox.hpp"
+
 #include "cli/commands/commands.hpp"
 #include "error.hpp"
-#include "flow/sandbox.hpp"
 #include "net/http_server.hpp"
 #include "sys/random.hpp"
 #include "sys/signals.hpp"
