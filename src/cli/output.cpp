@@ -32,10 +32,11 @@ void print_table(const std::vector<std::vector<std::string>>& rows) {
   }
 }
 
-TerminalProgress::TerminalProgress(bool quiet)
+TerminalProgress::TerminalProgress(bool quiet, bool verbose)
     : m_quiet(quiet),
       m_tty(isatty(STDERR_FILENO) == 1),
-      m_color(m_tty && std::getenv("NO_COLOR") == nullptr) {}
+      m_color(m_tty && std::getenv("NO_COLOR") == nullptr),
+      m_verbose(verbose) {}
 
 void TerminalProgress::clear_line() {
   if (m_line_open) {
@@ -64,6 +65,8 @@ void TerminalProgress::show_url(const std::string& url) {
   std::lock_guard lock(m_mutex);
   clear_line();
   std::cerr << url << std::endl;
+  m_url_shown = std::chrono::steady_clock::now();
+  m_waiting = true;
 }
 
 void TerminalProgress::countdown(int64_t seconds_left) {
@@ -79,6 +82,14 @@ void TerminalProgress::countdown(int64_t seconds_left) {
 void TerminalProgress::done_waiting() {
   std::lock_guard lock(m_mutex);
   clear_line();
+  if (m_waiting && m_verbose) {
+    auto waited = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - m_url_shown);
+    std::cerr << "oauthlink: timing: waited " << waited.count() / 1000 << "."
+              << waited.count() / 100 % 10 << " ms for the browser and the provider's pages"
+              << std::endl;
+  }
+  m_waiting = false;
 }
 
 } // namespace oauthlink::cli

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -20,7 +21,8 @@ void print_table(const std::vector<std::vector<std::string>>& rows);
 
 class TerminalProgress : public flow::Progress {
 public:
-  explicit TerminalProgress(bool quiet);
+  // verbose: also report how long the browser (and the provider's pages) took.
+  TerminalProgress(bool quiet, bool verbose);
   void info(const std::string& message) override;
   void warn(const std::string& message) override;
   void show_url(const std::string& url) override;
@@ -34,6 +36,9 @@ private:
   bool m_tty;
   bool m_color;
   bool m_line_open = false;
+  bool m_verbose;
+  std::chrono::steady_clock::time_point m_url_shown{};
+  bool m_waiting = false;
 };
 
 } // namespace oauthlink::cli

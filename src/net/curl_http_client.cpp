@@ -139,9 +139,13 @@ flow::HttpResponse CurlHttpClient::send(const flow::HttpRequest& request) {
   response.status = static_cast<int>(status);
   response.headers = std::move(sink.headers);
   response.body = std::move(sink.body);
-  if (m_options.log)
+  if (m_options.log) {
+    curl_off_t micros = 0;
+    curl_easy_getinfo(h, CURLINFO_TOTAL_TIME_T, &micros);
     m_options.log("< HTTP " + std::to_string(status) + " (" + std::to_string(response.body.size())
-                  + " bytes)");
+                  + " bytes, " + std::to_string(micros / 1000) + "."
+                  + std::to_string(micros / 100 % 10) + " ms)");
+  }
   return response;
 }
 

@@ -76,7 +76,7 @@ void run_connect(AppContext& ctx, const ConnectOptions& o) {
   if (!app)
     throw Error("no app '" + o.app_id + "' (see 'oauthlink apps list')");
   const providers::Provider& entry = ctx.provider(app->provider);
-  TerminalProgress progress(ctx.options.quiet);
+  TerminalProgress progress(ctx.options.quiet, ctx.options.verbose);
   net::CurlHttpClient http(curl_options(ctx));
 
   std::optional<providers::Metadata> metadata;
