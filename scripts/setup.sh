@@ -2,7 +2,7 @@
 # Installs what oauthlink needs to build and test, from Debian's packages and npm.
 # Installs only what is missing; uses sudo when not root.
 set -euo pipefail
-packages=(g++ cmake make pkg-config git curl ca-certificates nodejs npm
+packages=(g++ cmake make pkg-config git curl ca-certificates openssl nodejs npm
   libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libcpp-httplib-dev
   libcurl4-openssl-dev libssl-dev libsqlite3-dev doctest-dev)
 missing=()

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# TLS is verified for every provider endpoint (SECURITY.md A13): a provider with a
+# self-signed certificate is a network/TLS failure (exit 6), not a silent success.
+source "$(dirname "$0")/lib.sh"
+command -v openssl >/dev/null || { echo "openssl not found"; exit 1; }
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/key.pem" -out "$work/cert.pem" \
+  -days 1 -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" 2>/dev/null
+port=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+openssl s_server -quiet -accept "127.0.0.1:$port" -cert "$work/cert.pem" -key "$work/key.pem" -www \
+  </dev/null >/dev/null 2>&1 &
+bg_pids+=($!)
+for _ in $(seq 1 50); do curl -sk -o /dev/null "https://127.0.0.1:$port/" && break; sleep 0.1; done
+app=$(ol apps add oidc --issuer "https://127.0.0.1:$port" --client-id x)
+set +e
+BROWSER=true ol connect "$app" --timeout 5 >"$work/out" 2>"$work/err"
+rc=$?
+set -e
+check "self-signed provider certificate: exit code 6" test "$rc" -eq 6
+check "the message names the certificate problem" grep -qi "certificate" "$work/err"
+check "nothing was printed on stdout" test ! -s "$work/out"
+finish
