@@ -40,6 +40,7 @@ int run(int argc, char** argv) {
   register_connect(app, ctx);
   register_credentials(app, ctx);
   register_sandbox(app, ctx);
+  register_token(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -242,7 +242,9 @@ Store Store::open(const std::string& dir) {
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_FULLMUTEX, nullptr)
       != SQLITE_OK)
     impl->fail("cannot open store");
-  sqlite3_busy_timeout(impl->db, 10000);
+  // Longer than one provider call (curl's 30 s cap): a process waiting for another's
+  // refresh must outlast it.
+  sqlite3_busy_timeout(impl->db, 45000);
   // WAL and -shm files are created by SQLite with the main file's permissions.
   impl->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
   impl->exec("BEGIN IMMEDIATE;");
@@ -319,6 +321,26 @@ void Store::save_credential(const flow::Credential& c) {
   s.bind(1, c.id).bind(2, c.app_id).bind(3, c.provider).bind(4, tokens_to_json(c).dump());
   s.bind(5, c.created_at).bind(6, c.updated_at);
   s.step();
+}
+
+flow::Credential Store::update_credential(const std::string& id,
+                                          const std::function<bool(flow::Credential&)>& update) {
+  m_impl->exec("BEGIN IMMEDIATE;");
+  try {
+    auto current = find_credential(id);
+    if (!current)
+      throw StoreError("no credential '" + id + "'");
+    flow::Credential next = *current;
+    if (update(next)) {
+      save_credential(next);
+      current = next;
+    }
+    m_impl->exec("COMMIT;");
+    return *current;
+  } catch (...) {
+    sqlite3_exec(m_impl->db, "ROLLBACK;", nullptr, nullptr, nullptr);
+    throw;
+  }
 }
 
 std::vector<flow::Credential> Store::list_credentials() {

@@ -5,6 +5,7 @@
 
 #include "flow/credential.hpp"
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,6 +35,15 @@ public:
   bool remove_redirect(const std::string& uri);
 
   void save_credential(const flow::Credential& credential);
+
+  // Runs `update` on the stored credential inside one write transaction (BEGIN IMMEDIATE):
+  // other processes wait (busy timeout) until it commits, so a refresh happens once.
+  // `update` returns true to write its changes, false to leave the row as it is; if it
+  // throws, nothing is written and the exception propagates. Returns the credential as
+  // stored afterwards. Throws StoreError when the id is unknown or the store is read-only
+  // (before `update` runs, SECURITY.md E6).
+  flow::Credential update_credential(const std::string& id,
+                                     const std::function<bool(flow::Credential&)>& update);
   std::vector<flow::Credential> list_credentials();
   std::optional<flow::Credential> find_credential(const std::string& id);
 

@@ -4,8 +4,14 @@
 #pragma once
 
 #include "cli/app_context.hpp"
+#include "flow/credential.hpp"
+#include "flow/interfaces.hpp"
+#include "net/curl_http_client.hpp"
+#include "providers/discovery.hpp"
 
 #include <CLI/CLI.hpp>
+
+#include <optional>
 
 namespace oauthlink::cli {
 
@@ -15,6 +21,20 @@ void register_redirects(CLI::App& root, AppContext& ctx);
 void register_connect(CLI::App& root, AppContext& ctx);
 void register_credentials(CLI::App& root, AppContext& ctx);
 void register_sandbox(CLI::App& root, AppContext& ctx);
+void register_token(CLI::App& root, AppContext& ctx);
+
+// An app with its effective dialect: catalog entry + overrides + templates + discovery.
+struct ResolvedApp {
+  flow::App app;
+  providers::Provider provider;
+  std::optional<providers::Metadata> metadata;
+};
+// Throws Error for an unknown app id, NetworkError/CatalogError for failed discovery.
+ResolvedApp resolve_app(AppContext& ctx, flow::HttpClient& http, const std::string& app_id,
+                        const providers::StringMap& settings);
+
+// libcurl options from the global flags (--verbose logs requests, redacted).
+net::CurlOptions curl_options(const AppContext& ctx);
 
 // Parses KEY=VALUE pairs of --set; throws UsageError on a malformed one.
 providers::StringMap parse_settings(const std::vector<std::string>& pairs);

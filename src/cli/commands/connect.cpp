@@ -38,13 +38,6 @@ int64_t now_seconds() {
   return static_cast<int64_t>(std::time(nullptr));
 }
 
-net::CurlOptions curl_options(const AppContext& ctx) {
-  net::CurlOptions options;
-  if (ctx.options.verbose)
-    options.log = [](const std::string& line) { std::cerr << "oauthlink: http " << line << '\n'; };
-  return options;
-}
-
 bool is_unreserved_text(const std::string& text) {
   for (char ch : text) {
     auto c = static_cast<unsigned char>(ch);
@@ -55,6 +48,13 @@ bool is_unreserved_text(const std::string& text) {
 }
 
 } // namespace
+
+net::CurlOptions curl_options(const AppContext& ctx) {
+  net::CurlOptions options;
+  if (ctx.options.verbose)
+    options.log = [](const std::string& line) { std::cerr << "oauthlink: http " << line << '\n'; };
+  return options;
+}
 
 // RFC 8414 / OpenID discovery for an issuer: the first metadata document found wins; its
 // issuer must equal the configured one.
@@ -69,21 +69,29 @@ providers::Metadata discover(flow::HttpClient& http, const std::string& issuer) 
   throw NetworkError("discovery: no metadata for issuer " + issuer + "; tried " + tried);
 }
 
+ResolvedApp resolve_app(AppContext& ctx, flow::HttpClient& http, const std::string& app_id,
+                        const providers::StringMap& settings) {
+  auto app = ctx.store().find_app(app_id);
+  if (!app)
+    throw Error("no app '" + app_id + "' (see 'oauthlink apps list')");
+  const providers::Provider& entry = ctx.provider(app->provider);
+  ResolvedApp resolved{*app, {}, std::nullopt};
+  if (entry.discovery)
+    resolved.metadata = discover(http, app->issuer);
+  resolved.provider = flow::resolve_provider(entry, *app, settings,
+                                             resolved.metadata ? &*resolved.metadata : nullptr);
+  return resolved;
+}
+
 namespace {
 
 void run_connect(AppContext& ctx, const ConnectOptions& o) {
-  auto app = ctx.store().find_app(o.app_id);
-  if (!app)
-    throw Error("no app '" + o.app_id + "' (see 'oauthlink apps list')");
-  const providers::Provider& entry = ctx.provider(app->provider);
   TerminalProgress progress(ctx.options.quiet, ctx.options.verbose);
   net::CurlHttpClient http(curl_options(ctx));
-
-  std::optional<providers::Metadata> metadata;
-  if (entry.discovery)
-    metadata = discover(http, app->issuer);
-  providers::Provider provider = flow::resolve_provider(entry, *app, parse_settings(o.settings),
-                                                        metadata ? &*metadata : nullptr);
+  ResolvedApp resolved = resolve_app(ctx, http, o.app_id, parse_settings(o.settings));
+  const std::optional<providers::Metadata>& metadata = resolved.metadata;
+  const providers::Provider& provider = resolved.provider;
+  const flow::App* app = &resolved.app;
 
   std::vector<std::string> notes;
   flow::LoopbackPlan loopback =

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# `oauthlink token` against oidc-provider with 2-second access tokens and rotating
+# refresh tokens: expiry -> one refresh; twenty processes at once -> exactly one refresh
+# request, one shared new token, and the rotated refresh token is not lost; a revoked
+# refresh token -> exit 4 (needs an interactive login) with the credential kept.
+source "$(dirname "$0")/lib.sh"
+state="$work/oidc.json"
+OIDC_AT_TTL=2 node "$here/oidc/server.mjs" --port 0 --state-file "$state" --quiet 2>"$work/oidc.log" &
+bg_pids+=($!)
+for _ in $(seq 1 100); do [ -s "$state" ] && break; sleep 0.1; done
+issuer=$(json_get "$state" d.issuer)
+secret=basic-secret-0123456789abcdef0123456789abcdef
+refreshes() { curl -fsS "$issuer/__stats" | node -e "let s='';process.stdin.on('data',c=>s+=c).on('end',()=>console.log(JSON.parse(s).token_requests.refresh_token||0))"; }
+
+app=$(printf '%s\n' "$secret" | ol apps add oidc --issuer "$issuer" --client-id basic-client --client-secret-stdin)
+BROWSER="$UA" ol connect "$app" --timeout 60 >"$work/cred.json" 2>"$work/connect.err"
+cred=$(json_get "$work/cred.json" d.credential.id)
+first=$(json_get "$work/cred.json" d.credential.properties.access_token)
+check "a fresh token is printed as is, with no refresh" test "$(ol token "$cred")" = "$first"
+check "no refresh request yet" test "$(refreshes)" -eq 0
+
+sleep 2.5
+for i in $(seq 1 20); do
+  "$OAUTHLINK_BIN" token "$cred" >"$work/t$i.out" 2>"$work/t$i.err" &
+  pids[$i]=$!
+done
+failures=0
+for i in $(seq 1 20); do wait "${pids[$i]}" || failures=$((failures + 1)); done
+check "twenty concurrent token calls all succeed" test "$failures" -eq 0
+check "exactly one refresh request reached the provider" test "$(refreshes)" -eq 1
+distinct=$(cat "$work"/t*.out | sort -u | wc -l)
+check "all twenty printed the same token" test "$distinct" -eq 1
+second=$(cat "$work/t1.out")
+check "the printed token is the new one" test "$second" != "$first"
+check "the new token works at userinfo" \
+  bash -c "curl -fsS -H 'Authorization: Bearer $second' '$issuer/me' | grep -q '\"sub\":\"alice\"'"
+
+# The rotated refresh token was stored: a forced refresh with it succeeds.
+third=$(ol refresh "$cred")
+check "refresh with the rotated refresh token succeeds" test -n "$third" -a "$third" != "$second"
+check "two refresh requests in all" test "$(refreshes)" -eq 2
+
+# Revoke the stored refresh token at the provider; the next refresh needs a login.
+rt=$(ol credentials show "$cred" --json --reveal | node -e "let s='';process.stdin.on('data',c=>s+=c).on('end',()=>console.log(JSON.parse(s).properties.refresh_token))")
+curl -fsS -u "basic-client:$secret" -d "token=$rt&token_type_hint=refresh_token" "$issuer/token/revocation" >/dev/null
+set +e
+ol refresh "$cred" >"$work/revoked.out" 2>"$work/revoked.err"
+rc=$?
+set -e
+check "a revoked refresh token: exit 4 (needs an interactive login)" test "$rc" -eq 4
+check "the message says to connect again" grep -q "oauthlink connect $app" "$work/revoked.err"
+check "the credential is kept" bash -c "'$OAUTHLINK_BIN' credentials show $cred >/dev/null"
+check "nothing printed on stdout" test ! -s "$work/revoked.out"
+check "an unknown credential exits 1" bash -c "! '$OAUTHLINK_BIN' token cred_nope 2>/dev/null"
+finish
