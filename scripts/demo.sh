@@ -4,8 +4,14 @@
 # (a scripted browser approves), print the credential, and use its token.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+case "${1:-}" in
+-h | --help)
+  sed -n '2,4p' "$0" | sed 's/^# //'
+  exit 0
+  ;;
+esac
 "$root/scripts/setup.sh"
-"$root/scripts/build.sh"
+OAUTHLINK_TARGET=oauthlink "$root/scripts/build.sh"
 bin="${OAUTHLINK_BUILD_DIR:-$root/build}/oauthlink"
 demo="$(mktemp -d "${TMPDIR:-/tmp}/oauthlink-demo.XXXXXX")"
 export OAUTHLINK_HOME="$demo/home" OAUTHLINK_CATALOG="$root/share/providers.toml"

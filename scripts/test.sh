@@ -6,6 +6,6 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$root/scripts/setup.sh"
 (cd "$root/tests/integration/oidc" && npm ci --no-audit --no-fund --loglevel=error) >&2
-"$root/scripts/build.sh" -DOAUTHLINK_WERROR=ON -DBUILD_TESTING=ON "$@"
+"$root/scripts/build.sh" "$@"
 build="${OAUTHLINK_BUILD_DIR:-$root/build}"
 ctest --test-dir "$build" --output-on-failure -j"$(nproc)" --timeout 300

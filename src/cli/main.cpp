@@ -20,7 +20,8 @@ namespace {
 
 int run(int argc, char** argv) {
   CLI::App app{"oauthlink: OAuth2 credentials for many API providers, from your terminal.\n"
-               "Register an app, connect it in the browser, and get fresh tokens."};
+               "Register an app, connect it in the browser, and get fresh tokens.",
+               "oauthlink"};
   app.set_version_flag("--version", std::string("oauthlink ") + OAUTHLINK_VERSION);
   app.require_subcommand(1);
   app.fallthrough();

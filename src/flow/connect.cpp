@@ -121,7 +121,14 @@ Credential connect(const ConnectPlan& plan, ConnectPorts& ports) {
         parse_token_response(plan.provider, response, sent_at, join_scopes(plan.scopes, " "));
     if (auto* error = std::get_if<OAuthError>(&parsed)) {
       page = failure_page("Sign-in failed", "the provider refused the code exchange");
-      throw ProviderError("token endpoint: " + error->message());
+      std::string hint;
+      if (error->error == "invalid_client" || error->error == "unauthorized_client")
+        hint = " (the client was authenticated with "
+               + (plan.app.client_secret.empty() ? std::string("no secret (public client)")
+                                                 : providers::to_string(plan.provider.auth_method))
+               + "; check the client secret, and re-add the app with the --auth-method the "
+                 "provider expects)";
+      throw ProviderError("token endpoint: " + error->message() + hint);
     }
     auto& tokens = std::get<TokenSet>(parsed);
     for (const auto& warning : tokens.warnings)

@@ -101,12 +101,17 @@ LoopbackPlan plan_loopback(const std::string& requested, const std::vector<std::
                            const std::string& slug, std::vector<std::string>& notes) {
   if (!requested.empty()) {
     LoopbackPlan plan = plan_from_uri(requested);
-    if (!registered.empty()) {
+    // Only registered loopback URIs constrain connect; https ones are for the broker.
+    std::vector<std::string> loopback;
+    for (const auto& r : registered) {
+      auto url = parse_url(substitute_provider(r, slug));
+      if (url && url->scheme == "http" && is_loopback_host(url->host))
+        loopback.push_back(r);
+    }
+    if (!loopback.empty()) {
       bool ok = false;
-      for (const auto& r : registered)
-        ok =
-            ok || redirect_matches(r, slug, requested) || substitute_provider(r, slug) == requested;
-      // A registered template without a port accepts any port: check with a sample one.
+      for (const auto& r : loopback)
+        ok = ok || redirect_matches(r, slug, requested);
       if (!ok)
         throw UsageError("--redirect-uri '" + requested
                          + "' is not among the registered redirect URIs (see 'oauthlink "

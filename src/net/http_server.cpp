@@ -54,8 +54,8 @@ int HttpServer::bind(const std::string& host, int port) {
   } else {
     if (!impl.server.bind_to_port(host, port))
       throw NetworkError("cannot listen on " + host + ":" + std::to_string(port)
-                         + ": port in use (or not permitted); choose another port or stop "
-                           "the program using it");
+                         + ": port in use (another 'oauthlink connect' may be waiting on it); "
+                           "stop that program, or register another redirect URI");
     impl.port = port;
   }
   impl.bound = true;

@@ -42,9 +42,19 @@ Metadata parse_metadata(const std::string& body, const std::string& expected_iss
   };
   Metadata m;
   m.issuer = text("issuer");
-  if (m.issuer != expected_issuer)
+  if (m.issuer != expected_issuer) {
+    auto trim = [](std::string s) {
+      while (!s.empty() && s.back() == '/')
+        s.pop_back();
+      return s;
+    };
+    std::string hint =
+        !m.issuer.empty() && trim(m.issuer) == trim(expected_issuer)
+            ? "; the issuer is '" + m.issuer + "' exactly: re-add the app with --issuer " + m.issuer
+            : "";
     throw CatalogError("discovery: metadata issuer '" + m.issuer + "' does not equal '"
-                       + expected_issuer + "' (RFC 8414 §3.3)");
+                       + expected_issuer + "' (RFC 8414 §3.3)" + hint);
+  }
   m.authorization_endpoint = text("authorization_endpoint");
   m.token_endpoint = text("token_endpoint");
   m.userinfo_endpoint = text("userinfo_endpoint");

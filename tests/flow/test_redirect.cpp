@@ -65,6 +65,8 @@ TEST_CASE("connect listens on the registered loopback URI, else an ephemeral def
   CHECK(v6.uri(7000) == "http://[::1]:7000/cb");
 
   CHECK_THROWS_AS(plan_loopback("https://app.example/cb", {}, "x", notes), UsageError);
+  // https registrations are the broker's: they do not constrain a loopback --redirect-uri.
+  CHECK(plan_loopback("http://127.0.0.1:9/cb", {"https://app.example/cb"}, "x", notes).port == 9);
   CHECK_THROWS_AS(
       plan_loopback("http://127.0.0.1:9/other", {"http://127.0.0.1:8765/cb"}, "x", notes),
       UsageError);

@@ -7,10 +7,12 @@
 #include "flow/credential.hpp"
 #include "providers/template.hpp"
 #include "sys/random.hpp"
+#include "sys/terminal.hpp"
 
 #include <ctime>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 namespace oauthlink::cli {
 
@@ -81,7 +83,12 @@ void add_app(AppContext& ctx, const AddOptions& o) {
   app.authorization_url = o.authorization_url;
   app.token_url = o.token_url;
   app.auth_method = o.auth_method;
-  if (o.secret_stdin) {
+  if (o.secret_stdin && sys::stdin_is_terminal()) {
+    // On a terminal: a prompt, no echo, and Enter ends the secret (E1: from the tty).
+    auto secret = sys::read_secret_from_terminal("Client secret for " + o.client_id + ": ");
+    std::istringstream line(secret.value_or(""));
+    app.client_secret = read_secret_stream(line, "--client-secret-stdin");
+  } else if (o.secret_stdin) {
     app.client_secret = read_secret_stream(std::cin, "--client-secret-stdin");
   } else if (!o.secret_file.empty()) {
     std::ifstream in(o.secret_file, std::ios::binary);

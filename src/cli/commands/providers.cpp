@@ -121,15 +121,26 @@ void register_providers(CLI::App& root, AppContext& ctx) {
       std::string text = value.is_string() ? value.get<std::string>() : value.dump();
       if (text.empty() || text == "[]" || text == "{}" || text == "null")
         continue;
+      if (key == "scope_separator")
+        text = value.dump(); // quoted: a bare space would be invisible
       std::cout << "  " << key << ": " << text << '\n';
     }
     std::cout << "\nRegister this redirect URI at the provider (any port on 127.0.0.1, or the one\n"
                  "you add with 'oauthlink redirects add'):\n  http://127.0.0.1/callback/"
               << p.slug << '\n';
-    auto names = placeholders(p);
-    if (!names.empty())
-      std::cout << "\nThis provider needs: " << join(names, ", ")
-                << " (give them with --set KEY=VALUE)\n";
+    std::vector<std::string> needed, defaulted;
+    auto from_token = providers::template_names(p.api_base_url); // filled from the credential
+    for (const auto& name : placeholders(p)) {
+      if (std::find(from_token.begin(), from_token.end(), name) != from_token.end())
+        continue;
+      (p.template_defaults.count(name) ? defaulted : needed).push_back(name);
+    }
+    if (!needed.empty())
+      std::cout << "\nThis provider needs: " << join(needed, ", ")
+                << " (give them with --set KEY=VALUE at apps add or connect)\n";
+    for (const auto& name : defaulted)
+      std::cout << "\nOptional: --set " << name
+                << "=VALUE (default: " << p.template_defaults.at(name) << ")\n";
   });
 
   auto* check = group->add_subcommand("check", "Validate a catalog file");

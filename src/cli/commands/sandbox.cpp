@@ -63,10 +63,15 @@ void run_sandbox(const SandboxCommand& o) {
     for (const auto& c : options.clients)
       std::cout << "    " << c.client_id << "  auth=" << c.auth_method
                 << (c.client_secret.empty() ? "" : "  secret=" + c.client_secret) << '\n';
-    std::cout << "\nRegister one, e.g.:\n  echo SECRET | oauthlink apps add oidc --issuer "
-              << options.issuer << " --client-id sandbox-basic --client-secret-stdin\n"
-              << "Ctrl-C stops the sandbox.\n"
-              << std::flush;
+    std::cout << "\nRegister one (paste its secret at the prompt):\n";
+    for (const auto& c : options.clients) {
+      std::cout << "  oauthlink apps add oidc --issuer " << options.issuer << " --client-id "
+                << c.client_id;
+      if (!c.client_secret.empty())
+        std::cout << " --client-secret-stdin --auth-method " << c.auth_method;
+      std::cout << '\n';
+    }
+    std::cout << "Then: oauthlink connect APP_ID   (Ctrl-C stops the sandbox)\n" << std::flush;
   }
   while (!sys::interrupted())
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
