@@ -48,6 +48,17 @@ check "--client-secret on argv is refused with exit 2" \
 check "the refusal names the safe options" grep -q "client-secret-stdin" "$work/err"
 check "the refusal does not echo the secret" bash -c "! grep -q hunter2 '$work/err'"
 
+# On a terminal, --client-secret-stdin prompts and does not echo (E1: from the tty).
+if command -v script >/dev/null; then
+  (sleep 0.5; printf 'tty-secret-0123456789\n'; sleep 0.5) |
+    script -qec "'$OAUTHLINK_BIN' apps add github --client-id tty --client-secret-stdin" /dev/null \
+      >"$work/tty.out" 2>&1 || true
+  check "tty: a prompt is shown" grep -q "Client secret for tty:" "$work/tty.out"
+  check "tty: the secret is not echoed" bash -c "! grep -q tty-secret '$work/tty.out'"
+  tty_app=$(grep -oE 'app_[a-z2-7]{24}' "$work/tty.out" | head -1)
+  check "tty: the secret was stored" bash -c "'$OAUTHLINK_BIN' apps show '$tty_app' --json | grep -q '(len=21)'"
+fi
+
 # Registration checks.
 check "http token URL off loopback is refused with exit 2" \
   test "$(status_of ol apps add github --client-id x --token-url http://as.example/token)" -eq 2
