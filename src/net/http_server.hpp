@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// A small HTTP server over cpp-httplib, used by the loopback callback, the sandbox and
-// the broker. Does I/O. Fails closed on a taken port (no SO_REUSEPORT, SECURITY.md B2).
+// A small HTTP/1.1 server (one thread, poll) for the loopback callback, the sandbox and the
+// broker. Does I/O. Fails closed on a taken port (no SO_REUSEPORT, SECURITY.md B2); bounds
+// each request's time and size and the number of connections (B6, B7).
 #pragma once
 
 #include "flow/interfaces.hpp"
@@ -11,9 +12,9 @@
 namespace oauthlink::net {
 
 struct ServerLimits {
-  size_t max_body_bytes = 64 * 1024; // larger bodies get 413
-  long read_timeout_seconds = 10;    // per-connection header/body timeout (B6)
-  size_t threads = 16;               // one handler per connection, at most this many
+  size_t max_body_bytes = 64 * 1024; // larger bodies get 413; request heads are capped at 16 KiB
+  long read_timeout_seconds = 10;    // the whole request must arrive within this (B6)
+  size_t max_connections = 32;       // at the cap the oldest unfinished one is closed (B7)
 };
 
 class HttpServer : public flow::CallbackServer {

@@ -13,6 +13,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <cstring>
+#include <thread>
+#include <vector>
+
 using namespace oauthlink;
 
 namespace {
@@ -205,4 +210,100 @@ TEST_CASE("after stop() new connections are refused (B5)") {
   CHECK(fd < 0);
   if (fd >= 0)
     ::close(fd);
+}
+
+TEST_CASE("twenty trickling connections do not hold back the callback (B6 slowloris)") {
+  net::HttpServer server(net::ServerLimits{0, 2, 32});
+  int port = 0;
+  echo_server(server, port);
+  std::vector<int> trickles;
+  for (int i = 0; i < 20; ++i) {
+    int fd = connect_to("127.0.0.1", port);
+    REQUIRE(fd >= 0);
+    CHECK(::write(fd, "GET /cb?", 8) == 8);
+    trickles.push_back(fd);
+  }
+  net::CurlOptions options;
+  options.total_timeout_seconds = 3;
+  net::CurlHttpClient client(options);
+  CHECK(client.send({"GET", "http://127.0.0.1:" + std::to_string(port) + "/cb?x=1", {}, ""}).status
+        == 200);
+  // A trickle gets no more than its deadline: after it the server closes the connection.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2600));
+  char buffer[256];
+  ssize_t n = ::read(trickles[0], buffer, sizeof buffer);
+  CHECK(n >= 0); // an answer (408) or end of stream, never a hang
+  if (n > 0)
+    CHECK(std::string(buffer, static_cast<size_t>(n)).rfind("HTTP/1.1 408", 0) == 0);
+  for (int fd : trickles)
+    ::close(fd);
+}
+
+TEST_CASE("two hundred idle connections do not hold back the callback (B7)") {
+  net::HttpServer server;
+  int port = 0;
+  echo_server(server, port);
+  std::vector<int> idle;
+  for (int i = 0; i < 200; ++i) {
+    int fd = connect_to("127.0.0.1", port);
+    if (fd >= 0)
+      idle.push_back(fd);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto client = quick_client();
+  CHECK(client.send({"GET", "http://127.0.0.1:" + std::to_string(port) + "/cb", {}, ""}).status
+        == 200);
+  for (int fd : idle)
+    ::close(fd);
+}
+
+TEST_CASE("request heads over 16 KiB are refused with 431 (B6)") {
+  net::HttpServer server;
+  int port = 0;
+  echo_server(server, port);
+  flow::Headers headers;
+  for (int i = 0; i < 40; ++i)
+    headers.emplace_back("X-Fill-" + std::to_string(i), std::string(1000, 'h'));
+  auto client = quick_client();
+  CHECK(client.send({"GET", "http://127.0.0.1:" + std::to_string(port) + "/cb", headers, ""}).status
+        == 431);
+}
+
+TEST_CASE("malformed requests get 400 and the server lives on") {
+  net::HttpServer server;
+  int port = 0;
+  echo_server(server, port);
+  for (const char* raw : {"GARBAGE\r\n\r\n", "GET /cb HTTP/9.9\r\n\r\n", "GET cb HTTP/1.1\r\n\r\n",
+                          "GET /cb HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+                          "POST /cb HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"}) {
+    CAPTURE(raw);
+    int fd = connect_to("127.0.0.1", port);
+    REQUIRE(fd >= 0);
+    CHECK(::write(fd, raw, strlen(raw)) == static_cast<ssize_t>(strlen(raw)));
+    char buffer[64] = {};
+    ssize_t n = ::read(fd, buffer, sizeof buffer - 1);
+    CHECK(n > 0);
+    CHECK((std::string(buffer).rfind("HTTP/1.1 400", 0) == 0
+           || std::string(buffer).rfind("HTTP/1.1 501", 0) == 0));
+    ::close(fd);
+  }
+  auto client = quick_client();
+  CHECK(client.send({"GET", "http://127.0.0.1:" + std::to_string(port) + "/cb", {}, ""}).status
+        == 200);
+}
+
+TEST_CASE("the server binds [::1] too (B1)") {
+  net::HttpServer server;
+  int port = 0;
+  try {
+    port = server.bind("::1", 0);
+  } catch (const NetworkError&) {
+    MESSAGE("no IPv6 loopback on this machine");
+    return;
+  }
+  server.serve([](const flow::ServerRequest&) {
+    return flow::ServerReply{200, "text/plain", {}, "v6"};
+  });
+  auto client = quick_client();
+  CHECK(client.send({"GET", "http://[::1]:" + std::to_string(port) + "/", {}, ""}).body == "v6");
 }

@@ -111,7 +111,7 @@ void run_connect(AppContext& ctx, const ConnectOptions& o) {
   }
 
   // Bind before anything else: a taken fixed port fails closed, with no URL shown (B2).
-  net::HttpServer server(net::ServerLimits{0, 10, 16});
+  net::HttpServer server(net::ServerLimits{0, 10, 32});
   int port = server.bind(loopback.bind_host, loopback.port);
 
   flow::ConnectPlan plan;
