@@ -2,6 +2,7 @@
 // oauthlink: OAuth2 for many providers from the command line. Errors are caught only here.
 #include "cli/app_context.hpp"
 #include "cli/commands/commands.hpp"
+#include "cli/output.hpp"
 #include "error.hpp"
 #include "net/curl_http_client.hpp"
 #include "sys/signals.hpp"
@@ -51,6 +52,9 @@ int run(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
+  } catch (const CLI::ExtrasError&) {
+    // Its message lists the stray words, which may be a secret given to a mistyped option.
+    throw UsageError("unexpected arguments; check the spelling of the options (see --help)");
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0)
       return app.exit(e);
@@ -70,13 +74,13 @@ int main(int argc, char** argv) {
   try {
     return oauthlink::cli::run(argc, argv);
   } catch (const oauthlink::UsageError& e) {
-    std::cerr << "oauthlink: " << e.what() << '\n';
+    std::cerr << "oauthlink: " << oauthlink::cli::terminal_safe(e.what()) << '\n';
     return static_cast<int>(ExitCode::usage);
   } catch (const oauthlink::Error& e) {
-    std::cerr << "oauthlink: error: " << e.what() << '\n';
+    std::cerr << "oauthlink: error: " << oauthlink::cli::terminal_safe(e.what()) << '\n';
     return static_cast<int>(e.code());
   } catch (const std::exception& e) {
-    std::cerr << "oauthlink: internal error: " << e.what() << '\n';
+    std::cerr << "oauthlink: internal error: " << oauthlink::cli::terminal_safe(e.what()) << '\n';
     return static_cast<int>(ExitCode::internal);
   }
 }

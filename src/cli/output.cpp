@@ -13,6 +13,23 @@ void print_json(const nlohmann::json& value) {
   std::cout.flush();
 }
 
+std::string terminal_safe(const std::string& text) {
+  static constexpr char k_hex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  for (char ch : text) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c == 0x7f) {
+      out += "\\x";
+      out += k_hex[c >> 4];
+      out += k_hex[c & 15];
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
 void print_table(const std::vector<std::vector<std::string>>& rows) {
   std::vector<size_t> widths;
   for (const auto& row : rows)
@@ -50,21 +67,21 @@ void TerminalProgress::info(const std::string& message) {
   if (m_quiet)
     return;
   clear_line();
-  std::cerr << message << std::endl;
+  std::cerr << terminal_safe(message) << std::endl;
 }
 
 void TerminalProgress::warn(const std::string& message) {
   std::lock_guard lock(m_mutex);
   clear_line();
-  std::cerr << (m_color ? "\033[33moauthlink: warning:\033[0m " : "oauthlink: warning: ") << message
-            << std::endl;
+  std::cerr << (m_color ? "\033[33moauthlink: warning:\033[0m " : "oauthlink: warning: ")
+            << terminal_safe(message) << std::endl;
 }
 
 void TerminalProgress::show_url(const std::string& url) {
   // Always printed, even with --quiet: without it a person cannot finish the flow.
   std::lock_guard lock(m_mutex);
   clear_line();
-  std::cerr << url << std::endl;
+  std::cerr << terminal_safe(url) << std::endl;
   m_url_shown = std::chrono::steady_clock::now();
   m_waiting = true;
 }

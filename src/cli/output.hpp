@@ -16,6 +16,10 @@ namespace oauthlink::cli {
 
 void print_json(const nlohmann::json& value);
 
+// Control characters (ESC, CR, LF, …) as \xHH, so that text from a provider cannot move
+// the cursor, retitle the terminal or forge lines of our output.
+std::string terminal_safe(const std::string& text);
+
 // Left-aligned columns; the first row is the header.
 void print_table(const std::vector<std::vector<std::string>>& rows);
 

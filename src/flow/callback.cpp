@@ -47,6 +47,14 @@ CallbackResult check_callback(const ServerRequest& request, const CallbackExpect
   auto params = parse_form(request.query);
   if (!params)
     return reject(400, "state mismatch (malformed query)");
+  // RFC 6749 §3.1: a response parameter must not appear twice; which copy would count?
+  for (const char* name : {"state", "code", "iss", "error"}) {
+    int count = 0;
+    for (const auto& [key, value] : *params)
+      count += key == name;
+    if (count > 1)
+      return reject(400, std::string("state mismatch (repeated '") + name + "' parameter)");
+  }
 
   // A2/A3: the state binds this callback to this flow; compared in constant time.
   auto state = find_param(*params, "state");

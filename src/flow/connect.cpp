@@ -128,7 +128,10 @@ Credential connect(const ConnectPlan& plan, ConnectPorts& ports) {
                                                  : providers::to_string(plan.provider.auth_method))
                + "; check the client secret, and re-add the app with the --auth-method the "
                  "provider expects)";
-      throw ProviderError("token endpoint: " + error->message() + hint);
+      // A provider may echo the request in its description: never show what was sent.
+      throw ProviderError(scrub_secrets(
+          "token endpoint: " + error->message() + hint,
+          {callback.code, plan.code_verifier, plan.app.client_secret, plan.expect.state}));
     }
     auto& tokens = std::get<TokenSet>(parsed);
     for (const auto& warning : tokens.warnings)

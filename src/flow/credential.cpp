@@ -71,6 +71,17 @@ nlohmann::json credential_summary_json(const Credential& c, int64_t now) {
   return out;
 }
 
+std::string scrub_secrets(std::string text, const std::vector<std::string>& secrets) {
+  for (const auto& secret : secrets) {
+    if (secret.size() < 4)
+      continue; // too short to be told apart from ordinary text
+    for (size_t pos = text.find(secret); pos != std::string::npos;
+         pos = text.find(secret, pos + 10))
+      text.replace(pos, secret.size(), "[redacted]");
+  }
+  return text;
+}
+
 std::string redact(const std::string& secret) {
   if (secret.empty())
     return "";

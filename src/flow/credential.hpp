@@ -72,4 +72,8 @@ nlohmann::json credential_summary_json(const Credential& credential, int64_t now
 // Redacts a secret for logs: "abcd…(len=812)".
 std::string redact(const std::string& secret);
 
+// text with every occurrence of each non-empty secret replaced by "[redacted]": for
+// provider messages that may echo what was sent (a code, a verifier, a secret).
+std::string scrub_secrets(std::string text, const std::vector<std::string>& secrets);
+
 } // namespace oauthlink::flow

@@ -2,6 +2,7 @@
 #include "flow/token_exchange.hpp"
 
 #include "flow/pkce.hpp"
+#include "providers/json_limits.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -133,6 +134,10 @@ TokenResult parse_token_response(const Provider& provider, const HttpResponse& r
                             [](char c) { return !std::isspace(static_cast<unsigned char>(c)); });
   json doc;
   if (first != response.body.end() && *first == '{') {
+    if (!providers::json_nesting_within(response.body))
+      return invalid_response(response.status, "token endpoint answered JSON nested deeper than "
+                                                   + std::to_string(providers::k_max_json_depth)
+                                                   + " levels");
     doc = json::parse(response.body, nullptr, false);
     if (doc.is_discarded() || !doc.is_object())
       return invalid_response(response.status, "token endpoint answered malformed JSON (HTTP "
@@ -225,16 +230,23 @@ TokenResult parse_token_response(const Provider& provider, const HttpResponse& r
       present = true;
       if (!it->is_null()) {
         lifetime = integer_of(*it);
+        if (it->is_number_unsigned() && it->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX))
+          lifetime = INT64_MAX;
         if (!lifetime)
           set.warnings.push_back("ignoring non-numeric expires_in");
-        else if (d.expires_in_unit == providers::ExpiresUnit::milliseconds)
+        else if (*lifetime < 0) {
+          set.warnings.push_back("ignoring negative expires_in");
+          lifetime.reset();
+        } else if (d.expires_in_unit == providers::ExpiresUnit::milliseconds)
           *lifetime /= 1000;
       }
     }
     if (!present && d.default_expires_in)
       lifetime = d.default_expires_in;
+    // Capped at 9999-12-31T23:59:59Z, the last instant RFC 3339 can write.
+    constexpr int64_t k_last_time = 253402300799;
     if (lifetime && *lifetime >= 0)
-      set.expires_at = saturating_add(sent_at, *lifetime);
+      set.expires_at = std::min(saturating_add(sent_at, *lifetime), k_last_time);
     if (!d.expires_at_field.empty()) {
       if (const json* at = at_path(*tokens, d.expires_at_field))
         if (auto value = integer_of(*at))

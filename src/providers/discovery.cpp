@@ -2,6 +2,7 @@
 #include "providers/discovery.hpp"
 
 #include "error.hpp"
+#include "providers/json_limits.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -24,6 +25,9 @@ std::vector<std::string> metadata_urls(const std::string& issuer) {
 }
 
 Metadata parse_metadata(const std::string& body, const std::string& expected_issuer) {
+  if (!json_nesting_within(body))
+    throw CatalogError("discovery: metadata of " + expected_issuer + " nests deeper than "
+                       + std::to_string(k_max_json_depth) + " levels");
   auto doc = nlohmann::json::parse(body, nullptr, false);
   if (doc.is_discarded() || !doc.is_object())
     throw CatalogError("discovery: metadata of " + expected_issuer + " is not a JSON object");

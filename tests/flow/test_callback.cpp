@@ -44,6 +44,16 @@ TEST_CASE("wrong, missing or malformed state is a 400 and not the flow's end (A2
   }
 }
 
+TEST_CASE("repeated state, code, iss or error parameters are rejected (RFC 6749 §3.1)") {
+  for (const char* query :
+       {"code=x&state=S&state=S", "code=x&state=S&state=T", "code=a&code=b&state=S",
+        "code=x&state=S&iss=a&iss=b", "error=a&error=b&state=S"}) {
+    CAPTURE(query);
+    CHECK(check_callback(get("/callback/github", query), expectation()).kind
+          == CallbackKind::rejected);
+  }
+}
+
 TEST_CASE("an error callback is decoded with form rules and escaped on the page (A4)") {
   auto r = check_callback(
       get("/callback/github", "error=access_denied&error_description=User+denied+%3Cb%3E&state=S"),

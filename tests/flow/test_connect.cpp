@@ -190,3 +190,23 @@ TEST_CASE("a browser that cannot start still leaves the URL on stderr (A8)") {
   CHECK(url_shown);
   CHECK(warned);
 }
+
+TEST_CASE("a token error that echoes the request does not reveal code or verifier (E2)") {
+  Rig rig;
+  rig.http.replies.push_back(
+      {400,
+       {},
+       R"({"error":"invalid_grant","error_description":"bad code the-code with verifier )"
+       R"(dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk and secret csecret"})"});
+  rig.browse({"code=the-code&state=state-0123456789abcdef0123"});
+  try {
+    rig.run();
+    FAIL("expected ProviderError");
+  } catch (const ProviderError& e) {
+    std::string message = e.what();
+    CHECK(message.find("the-code") == std::string::npos);
+    CHECK(message.find("dBjftJeZ4CVP") == std::string::npos);
+    CHECK(message.find("csecret") == std::string::npos);
+    CHECK(message.find("[redacted]") != std::string::npos);
+  }
+}

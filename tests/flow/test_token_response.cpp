@@ -93,6 +93,15 @@ TEST_CASE("expires_in as string, null, absent, huge or in milliseconds (D4)") {
   CHECK_FALSE(ok("", R"({"access_token":"x","token_type":"Bearer"})").expires_at);
   CHECK(ok("", R"({"access_token":"x","token_type":"Bearer","expires_in":4294967296})").expires_at
         == k_sent + 4294967296LL);
+  CHECK(ok("", R"({"access_token":"x","token_type":"Bearer","expires_in":9223372036854775807})")
+            .expires_at
+        == 253402300799);
+  CHECK(ok("", R"({"access_token":"x","token_type":"Bearer","expires_in":18446744073709551615})")
+            .expires_at
+        == 253402300799);
+  auto negative = ok("", R"({"access_token":"x","token_type":"Bearer","expires_in":-100})");
+  CHECK_FALSE(negative.expires_at);
+  CHECK(negative.warnings.size() == 1);
   auto bad = ok("", R"({"access_token":"x","token_type":"Bearer","expires_in":"soon"})");
   CHECK_FALSE(bad.expires_at);
   CHECK(bad.warnings.size() == 1);
@@ -143,6 +152,26 @@ TEST_CASE("malformed bodies are errors, never crashes") {
     CHECK(std::holds_alternative<OAuthError>(result));
   }
   CHECK(err("", 502, "<html>Bad gateway</html>").message().find("502") != std::string::npos);
+}
+
+TEST_CASE("deeply nested JSON is refused before it is parsed, in any field") {
+  for (const std::string field : {"error", "error_description", "access_token"}) {
+    std::string body =
+        "{\"" + field + "\":" + std::string(100000, '[') + std::string(100000, ']') + "}";
+    CAPTURE(field);
+    CHECK(err("", 200, body).error == "invalid_response");
+  }
+  // Brackets inside strings do not count.
+  std::string brackets(70, '[');
+  CHECK(ok("", R"({"access_token":")" + brackets + R"(","token_type":"Bearer"})").access_token
+        == brackets);
+}
+
+TEST_CASE("scrub_secrets hides what a provider echoes back") {
+  CHECK(
+      scrub_secrets("invalid code the-code-123 for verifier vvvv-1", {"the-code-123", "vvvv-1", ""})
+      == "invalid code [redacted] for verifier [redacted]");
+  CHECK(scrub_secrets("abc", {"ab"}) == "abc"); // too short to mean anything
 }
 
 TEST_CASE("an 8 KiB JWT access token is kept unchanged (D7)") {

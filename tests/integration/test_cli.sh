@@ -47,6 +47,12 @@ check "--client-secret on argv is refused with exit 2" \
   test "$(status_of ol apps add github --client-id x --client-secret hunter2)" -eq 2
 check "the refusal names the safe options" grep -q "client-secret-stdin" "$work/err"
 check "the refusal does not echo the secret" bash -c "! grep -q hunter2 '$work/err'"
+check "a mistyped option does not echo its value" \
+  test "$(status_of ol apps add github --client-id x --clientsecret hunter3)" -eq 2
+check "the stray words are not printed" bash -c "! grep -q hunter3 '$work/err'"
+status_of ol apps show "$(printf 'app_\033]0;pwned\007\033[2J')" >/dev/null
+check "control characters in messages are escaped, not sent to the terminal" \
+  bash -c "grep -q 'x1b' '$work/err' && ! grep -q \$'\033' '$work/err'"
 
 # On a terminal, --client-secret-stdin prompts and does not echo (E1: from the tty).
 if command -v script >/dev/null; then

@@ -36,6 +36,12 @@ ResolvedApp resolve_app(AppContext& ctx, flow::HttpClient& http, const std::stri
 // libcurl options from the global flags (--verbose logs requests, redacted).
 net::CurlOptions curl_options(const AppContext& ctx);
 
+enum class RefreshMode { when_needed, always };
+// The stored credential, refreshed first when needed (or always): one write transaction,
+// so concurrent processes refresh once. Throws LoginRequired when no refresh is possible.
+flow::Credential refresh_if_needed(AppContext& ctx, const std::string& id,
+                                   std::optional<int64_t> min_ttl, RefreshMode mode);
+
 // Parses KEY=VALUE pairs of --set; throws UsageError on a malformed one.
 providers::StringMap parse_settings(const std::vector<std::string>& pairs);
 

@@ -19,15 +19,16 @@ int64_t now_seconds() {
   return static_cast<int64_t>(std::time(nullptr));
 }
 
-enum class Mode { when_needed, always };
-
 struct TokenOptions {
   std::string id;
   std::optional<int64_t> min_ttl;
 };
 
+} // namespace
+
 flow::Credential refresh_if_needed(AppContext& ctx, const std::string& id,
-                                   std::optional<int64_t> min_ttl, Mode mode) {
+                                   std::optional<int64_t> min_ttl, RefreshMode mode) {
+  using Mode = RefreshMode;
   auto stored = ctx.store().find_credential(id);
   if (!stored)
     throw Error("no credential '" + id + "' (see 'oauthlink credentials list')");
@@ -59,10 +60,12 @@ flow::Credential refresh_if_needed(AppContext& ctx, const std::string& id,
     if (auto* error = std::get_if<flow::OAuthError>(&parsed)) {
       // F2: a transient failure (5xx) changes nothing; a refused refresh token needs a
       // new login, but the stored tokens stay for the user to inspect or revoke.
+      std::string message = flow::scrub_secrets(
+          error->message(), {c.tokens.refresh_token, resolved.app.client_secret});
       if (error->error == "invalid_grant" || error->error == "invalid_client")
-        throw LoginRequired("refresh refused (" + error->message() + "); run 'oauthlink connect "
-                            + c.app_id + "' again");
-      throw ProviderError("refresh failed: " + error->message());
+        throw LoginRequired("refresh refused (" + message + "); run 'oauthlink connect " + c.app_id
+                            + "' again");
+      throw ProviderError("refresh failed: " + message);
     }
     const auto& fresh = std::get<flow::TokenSet>(parsed);
     for (const auto& warning : fresh.warnings)
@@ -71,8 +74,6 @@ flow::Credential refresh_if_needed(AppContext& ctx, const std::string& id,
     return true;
   });
 }
-
-} // namespace
 
 void register_token(CLI::App& root, AppContext& ctx) {
   auto token_opts = std::make_shared<TokenOptions>();
@@ -85,7 +86,7 @@ void register_token(CLI::App& root, AppContext& ctx) {
   token->callback([&ctx, token_opts] {
     if (token_opts->min_ttl && *token_opts->min_ttl < 0)
       throw UsageError("--min-ttl must not be negative");
-    auto c = refresh_if_needed(ctx, token_opts->id, token_opts->min_ttl, Mode::when_needed);
+    auto c = refresh_if_needed(ctx, token_opts->id, token_opts->min_ttl, RefreshMode::when_needed);
     std::cout << c.tokens.access_token << std::endl;
   });
 
@@ -93,7 +94,7 @@ void register_token(CLI::App& root, AppContext& ctx) {
   auto* refresh = root.add_subcommand("refresh", "Refresh a credential now and print its token");
   refresh->add_option("CRED", *refresh_id, "Credential id (cred_…)")->required();
   refresh->callback([&ctx, refresh_id] {
-    auto c = refresh_if_needed(ctx, *refresh_id, std::nullopt, Mode::always);
+    auto c = refresh_if_needed(ctx, *refresh_id, std::nullopt, RefreshMode::always);
     std::cout << c.tokens.access_token << std::endl;
   });
 }
