@@ -343,6 +343,13 @@ flow::Credential Store::update_credential(const std::string& id,
   }
 }
 
+bool Store::delete_credential(const std::string& id) {
+  Statement s(m_impl->db, "DELETE FROM credentials WHERE id = ?", m_impl->path);
+  s.bind(1, id);
+  s.step();
+  return s.changes() > 0;
+}
+
 std::vector<flow::Credential> Store::list_credentials() {
   Statement s(m_impl->db,
               "SELECT id, app_id, provider, body, created_at, updated_at FROM credentials "

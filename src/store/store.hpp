@@ -46,6 +46,7 @@ public:
                                      const std::function<bool(flow::Credential&)>& update);
   std::vector<flow::Credential> list_credentials();
   std::optional<flow::Credential> find_credential(const std::string& id);
+  bool delete_credential(const std::string& id); // false if unknown
 
 private:
   struct Impl;

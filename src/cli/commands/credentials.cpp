@@ -3,13 +3,108 @@
 #include "cli/commands/commands.hpp"
 #include "cli/output.hpp"
 #include "error.hpp"
+#include "flow/export.hpp"
+#include "sys/random.hpp"
 
+#include <cstdlib>
 #include <ctime>
+#include <fstream>
 #include <iostream>
+#include <set>
 
 namespace oauthlink::cli {
 
 using nlohmann::json;
+
+namespace {
+
+struct ExportOptions {
+  std::vector<std::string> ids;
+  bool all = false;
+  std::string format = "json";
+  std::string prefix;
+  bool prefix_given = false;
+};
+
+void append_to_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::app | std::ios::binary);
+  if (!out || !(out << text))
+    throw Error("cannot append to " + path);
+}
+
+void run_export(AppContext& ctx, const ExportOptions& o) {
+  std::vector<std::string> ids = o.ids;
+  if (o.all) {
+    if (!ids.empty())
+      throw UsageError("give credential ids or --all, not both");
+    for (const auto& c : ctx.store().list_credentials())
+      ids.push_back(c.id);
+  }
+  if (ids.empty())
+    throw UsageError("name at least one credential, or --all");
+  // Fresh tokens: each is refreshed first when it is (nearly) expired, as `token` does.
+  std::vector<flow::Credential> credentials;
+  for (const auto& id : ids)
+    credentials.push_back(refresh_if_needed(ctx, id, std::nullopt, RefreshMode::when_needed));
+
+  if (o.format == "json") {
+    json out = json::array();
+    for (const auto& c : credentials)
+      out.push_back(flow::credential_json(c));
+    print_json(ids.size() == 1 && !o.all ? out[0] : out);
+    return;
+  }
+  if (o.format == "header") {
+    if (credentials.size() != 1)
+      throw UsageError("--format header takes exactly one credential");
+    const auto& t = credentials[0].tokens;
+    std::cout << "Authorization: " << t.token_type << " " << t.access_token << '\n';
+    return;
+  }
+  flow::EnvVars vars;
+  std::set<std::string> names;
+  for (const auto& c : credentials) {
+    std::string prefix = o.prefix_given ? o.prefix : flow::default_env_prefix(c.provider);
+    for (auto& var : flow::credential_env(c, prefix)) {
+      if (!names.insert(var.first).second)
+        throw UsageError("two credentials would both set " + var.first
+                         + "; export them one at a time with --prefix");
+      vars.push_back(std::move(var));
+    }
+  }
+  if (o.format == "shell") {
+    std::cout << flow::format_shell(vars);
+  } else if (o.format == "env") {
+    std::cout << flow::format_env(vars);
+  } else if (o.format == "dotenv") {
+    std::cout << flow::format_dotenv(vars);
+  } else if (o.format == "github") {
+    // Masks first, so that the runner hides the values from every later log line.
+    std::cout << flow::format_github_masks(vars) << std::flush;
+    const char* env_file = std::getenv("GITHUB_ENV");
+    const char* output_file = std::getenv("GITHUB_OUTPUT");
+    std::string delimiter = "OAUTHLINK_" + sys::random_urlsafe(24);
+    if (env_file && *env_file)
+      append_to_file(env_file, flow::format_github_env(vars, delimiter));
+    if (output_file && *output_file) {
+      flow::EnvVars lower;
+      for (const auto& [name, value] : vars) {
+        std::string key = name;
+        for (auto& ch : key)
+          ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        lower.emplace_back(key, value);
+      }
+      append_to_file(output_file, flow::format_github_env(lower, delimiter));
+    }
+    if (!(env_file && *env_file) && !(output_file && *output_file))
+      std::cerr << "oauthlink: GITHUB_ENV and GITHUB_OUTPUT are not set; only the masks were "
+                   "printed\n";
+  } else {
+    throw UsageError("--format must be json, env, dotenv, shell, github or header");
+  }
+}
+
+} // namespace
 
 void register_credentials(CLI::App& root, AppContext& ctx) {
   auto* group = root.add_subcommand("credentials", "The credentials oauthlink stored");
@@ -37,6 +132,28 @@ void register_credentials(CLI::App& root, AppContext& ctx) {
       rows.push_back({c.id, c.provider, c.app_id, expires, c.tokens.scope});
     }
     print_table(rows);
+  });
+
+  auto export_opts = std::make_shared<ExportOptions>();
+  auto* exp = group->add_subcommand(
+      "export", "Print credentials for scripts (refreshed first when nearly expired)");
+  exp->add_option("CRED", export_opts->ids, "Credential ids (cred_…)");
+  exp->add_flag("--all", export_opts->all, "Every stored credential");
+  exp->add_option("--format", export_opts->format,
+                  "json (default), env (NAME='v'), shell (export NAME='v'), dotenv, github "
+                  "(masks, then $GITHUB_ENV / $GITHUB_OUTPUT), header (Authorization: …)");
+  exp->add_option("--prefix", export_opts->prefix,
+                  "Variable name prefix (default: the provider, e.g. GITHUB)")
+      ->each([export_opts](const std::string&) { export_opts->prefix_given = true; });
+  exp->callback([&ctx, export_opts] { run_export(ctx, *export_opts); });
+
+  auto delete_id = std::make_shared<std::string>();
+  auto* del = group->add_subcommand("delete", "Delete a stored credential (no provider call)");
+  del->add_option("CRED", *delete_id, "Credential id (cred_…)")->required();
+  del->callback([&ctx, delete_id] {
+    if (!ctx.store().delete_credential(*delete_id))
+      throw Error("no credential '" + *delete_id + "' (see 'oauthlink credentials list')");
+    std::cout << "deleted " << *delete_id << '\n';
   });
 
   struct ShowOptions {
