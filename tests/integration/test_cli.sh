@@ -65,6 +65,17 @@ if command -v script >/dev/null; then
   check "tty: the secret was stored" bash -c "'$OAUTHLINK_BIN' apps show '$tty_app' --json | grep -q '(len=21)'"
 fi
 
+# On a terminal, connect shows a countdown while it waits; without one it does not.
+cd_app=$(printf 'x-secret-0123456789\n' | ol apps add github --client-id cd --client-secret-stdin)
+if command -v script >/dev/null; then
+  BROWSER=true script -qec "'$OAUTHLINK_BIN' connect $cd_app --timeout 2" /dev/null >"$work/countdown.out" 2>&1 || true
+  check "tty: a countdown is shown while waiting" grep -q "Waiting for the browser… 0:0[12] left" "$work/countdown.out"
+  check "tty: the timeout is reported" grep -q "no callback within 2 s" "$work/countdown.out"
+fi
+BROWSER=true ol connect "$cd_app" --timeout 1 >/dev/null 2>"$work/nocountdown.err" || true
+check "no terminal: no countdown" bash -c "! grep -q 'Waiting for the browser' '$work/nocountdown.err'"
+ol apps remove "$cd_app" >/dev/null
+
 # Registration checks.
 check "http token URL off loopback is refused with exit 2" \
   test "$(status_of ol apps add github --client-id x --token-url http://as.example/token)" -eq 2
