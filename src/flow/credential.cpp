@@ -48,24 +48,26 @@ nlohmann::json properties_json(const Credential& c, bool masked) {
 
 } // namespace
 
-nlohmann::json credential_json(const Credential& c) {
+namespace {
+
+nlohmann::json credential_object(const Credential& c, bool masked) {
   return {{"id", c.id},
           {"oauth_app_id", c.app_id},
           {"provider", c.provider},
-          {"properties", properties_json(c, false)},
+          {"properties", properties_json(c, masked)},
           {"metadata", c.metadata},
           {"created_at", format_time(c.created_at)},
           {"updated_at", format_time(c.updated_at)}};
 }
 
+} // namespace
+
+nlohmann::json credential_json(const Credential& c) {
+  return credential_object(c, false);
+}
+
 nlohmann::json credential_summary_json(const Credential& c, int64_t now) {
-  nlohmann::json out = {{"id", c.id},
-                        {"oauth_app_id", c.app_id},
-                        {"provider", c.provider},
-                        {"properties", properties_json(c, true)},
-                        {"metadata", c.metadata},
-                        {"created_at", format_time(c.created_at)},
-                        {"updated_at", format_time(c.updated_at)}};
+  nlohmann::json out = credential_object(c, true);
   if (c.tokens.expires_at)
     out["expired"] = *c.tokens.expires_at <= now;
   return out;

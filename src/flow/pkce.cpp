@@ -2,6 +2,7 @@
 #include "flow/pkce.hpp"
 
 #include "error.hpp"
+#include "flow/url.hpp"
 
 #include <openssl/sha.h>
 
@@ -56,16 +57,7 @@ std::string sha256(std::string_view data) {
 }
 
 bool is_valid_verifier(std::string_view text) {
-  if (text.size() < 43 || text.size() > 128)
-    return false;
-  for (char ch : text) {
-    auto c = static_cast<unsigned char>(ch);
-    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'
-              || c == '.' || c == '_' || c == '~';
-    if (!ok)
-      return false;
-  }
-  return true;
+  return text.size() >= 43 && text.size() <= 128 && is_unreserved_text(text);
 }
 
 std::string pkce_challenge_s256(std::string_view verifier) {

@@ -34,6 +34,13 @@ std::string to_lower(std::string_view text) {
 
 } // namespace
 
+bool is_unreserved_text(std::string_view text) {
+  for (char c : text)
+    if (!is_unreserved(static_cast<unsigned char>(c)))
+      return false;
+  return true;
+}
+
 std::optional<std::string> find_header(const Headers& headers, std::string_view name) {
   for (const auto& [key, value] : headers) {
     if (key.size() == name.size()

@@ -46,6 +46,9 @@ std::optional<Url> parse_url(std::string_view text);
 // host[:port] as it appears in a URL authority / Host header ("[::1]:8080").
 std::string authority(const Url& url);
 
+// True if every character is RFC 3986 unreserved: [A-Za-z0-9-._~].
+bool is_unreserved_text(std::string_view text);
+
 // True for 127.0.0.0/8, ::1 and "localhost".
 bool is_loopback_host(std::string_view host);
 

@@ -8,6 +8,7 @@
 #include "error.hpp"
 #include "flow/authorize_url.hpp"
 #include "flow/redirect.hpp"
+#include "flow/url.hpp"
 #include "net/curl_http_client.hpp"
 #include "net/http_server.hpp"
 #include "providers/discovery.hpp"
@@ -36,15 +37,6 @@ struct ConnectOptions {
 
 int64_t now_seconds() {
   return static_cast<int64_t>(std::time(nullptr));
-}
-
-bool is_unreserved_text(const std::string& text) {
-  for (char ch : text) {
-    auto c = static_cast<unsigned char>(ch);
-    if (!(std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~'))
-      return false;
-  }
-  return true;
 }
 
 } // namespace
@@ -104,7 +96,7 @@ void run_connect(AppContext& ctx, const ConnectOptions& o) {
   std::string state = o.state;
   if (state.empty()) {
     state = sys::random_urlsafe(43); // 258 bits (SECURITY.md A2)
-  } else if (state.size() > 512 || !is_unreserved_text(state)) {
+  } else if (state.size() > 512 || !flow::is_unreserved_text(state)) {
     throw UsageError("--state must be 1-512 characters of [A-Za-z0-9-._~]");
   } else if (state.size() < 22) {
     progress.warn("--state has fewer than 128 bits; a CSRF attacker may guess it");
