@@ -69,6 +69,8 @@ for _ in $(seq 1 100); do
   sleep 0.05
 done
 check "--no-browser: the URL is printed on stderr" test -n "$url"
+check "while connect waits, no process's arguments hold the client secret (E1)" \
+  bash -c "! ps -eo args | grep -v grep | grep -qF -- '$secret'"
 BROWSER="touch $marker" true
 node "$here/ua/browser.mjs" "$url" >/dev/null 2>"$work/nb-ua.err" || true
 wait "$nb_pid" && rc=0 || rc=$?
