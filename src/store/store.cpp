@@ -258,6 +258,18 @@ Store Store::open(const std::string& dir) {
   return Store(std::move(impl));
 }
 
+void Store::check_writable() {
+  m_impl->exec("BEGIN IMMEDIATE;");
+  // A write that is rolled back: proves the file and its journal can be written.
+  try {
+    m_impl->exec("CREATE TABLE IF NOT EXISTS write_probe (x); DROP TABLE write_probe;");
+  } catch (...) {
+    sqlite3_exec(m_impl->db, "ROLLBACK;", nullptr, nullptr, nullptr);
+    throw;
+  }
+  m_impl->exec("ROLLBACK;");
+}
+
 void Store::add_app(const flow::App& app) {
   Statement s(m_impl->db, "INSERT INTO apps (id, provider, body, created_at) VALUES (?, ?, ?, ?)",
               m_impl->path);

@@ -24,6 +24,10 @@ public:
 
   const std::string& path() const;
 
+  // Throws StoreError unless a write transaction can start now (read-only file or
+  // directory, a corrupt database): checked before a flow spends a one-time code.
+  void check_writable();
+
   void add_app(const flow::App& app);
   std::vector<flow::App> list_apps();
   std::optional<flow::App> find_app(const std::string& id);

@@ -85,6 +85,9 @@ void run_connect(AppContext& ctx, const ConnectOptions& o) {
   const providers::Provider& provider = resolved.provider;
   const flow::App* app = &resolved.app;
 
+  // Before anything is spent: a store that cannot be written would lose the credential.
+  ctx.store().check_writable();
+
   std::vector<std::string> notes;
   flow::LoopbackPlan loopback =
       flow::plan_loopback(o.redirect_uri, ctx.store().list_redirects(), provider.slug, notes);
