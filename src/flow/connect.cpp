@@ -24,6 +24,7 @@ struct Handover {
   std::mutex mutex;
   std::condition_variable changed;
   Phase phase = Phase::waiting;
+  int rejected = 0;
   CallbackResult callback;
   ServerReply final_reply;
 };
@@ -51,7 +52,11 @@ Credential connect(const ConnectPlan& plan, ConnectPorts& ports) {
     if (result.kind == CallbackKind::stray)
       return result.reply;
     if (result.kind == CallbackKind::rejected) {
-      progress.warn("ignored a callback: " + result.reason + "; still waiting");
+      // A flood of forged callbacks must not flood the terminal.
+      constexpr int k_shown = 5;
+      if (++h.rejected <= k_shown)
+        progress.warn("ignored a callback: " + result.reason + "; still waiting"
+                      + (h.rejected == k_shown ? " (further ones are not reported)" : ""));
       return result.reply;
     }
     h.callback = std::move(result);

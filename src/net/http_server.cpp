@@ -244,6 +244,16 @@ struct HttpServer::Impl {
     connections.erase(it);
   }
 
+  void make_room() {
+    for (auto it = connections.begin(); it != connections.end(); ++it) {
+      if (!service(*it) || it->buffer.empty()) { // answered, closed, or silent so far
+        drop(it);
+        return;
+      }
+    }
+    drop(connections.begin()); // all are mid-request: the oldest goes
+  }
+
   void accept_all() {
     for (;;) {
       int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -251,12 +261,19 @@ struct HttpServer::Impl {
         return;
       int one = 1;
       setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-      // B7: at the cap, the oldest unfinished connection (idle or trickling) makes room.
+      // B7: at the cap, the oldest connection that has sent nothing makes room; one whose
+      // request has arrived unread is answered first, never dropped.
       if (connections.size() >= limits.max_connections)
-        drop(connections.begin());
+        make_room();
       connections.push_back(
           {fd, Clock::now() + std::chrono::seconds(limits.read_timeout_seconds), {}});
     }
+  }
+
+  // True when the peer has half-closed: an incomplete request will never complete.
+  static bool peer_closed(const Connection& c) {
+    char probe;
+    return ::recv(c.fd, &probe, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
   }
 
   // Reads what is there; returns false when the connection is finished with.
@@ -270,8 +287,11 @@ struct HttpServer::Impl {
           break;
         continue;
       }
-      if (n == 0)
-        return false; // closed before a whole request: nothing to answer
+      if (n == 0) {
+        if (c.buffer.empty())
+          return false;
+        break; // a half-close after a whole request: answer what arrived
+      }
       if (errno == EAGAIN || errno == EWOULDBLOCK)
         break;
       if (errno == EINTR)
@@ -281,8 +301,13 @@ struct HttpServer::Impl {
     flow::ServerRequest request;
     int error = 0;
     Parse state = parse_request(c.buffer, limits.max_body_bytes, request, error);
+    if (state == Parse::incomplete && c.buffer.find("\n\n") != std::string::npos
+        && c.buffer.find("\r\n\r\n") == std::string::npos) {
+      state = Parse::failed; // bare-LF line endings: refuse now, not at the deadline
+      error = 400;
+    }
     if (state == Parse::incomplete)
-      return true;
+      return !peer_closed(c);
     if (state == Parse::failed) {
       answer(c, plain(error, reason(error)));
       return false;

@@ -307,3 +307,60 @@ TEST_CASE("the server binds [::1] too (B1)") {
   auto client = quick_client();
   CHECK(client.send({"GET", "http://[::1]:" + std::to_string(port) + "/", {}, ""}).body == "v6");
 }
+
+TEST_CASE("a request followed at once by a half-close is still answered") {
+  net::HttpServer server;
+  int port = 0;
+  echo_server(server, port);
+  int fd = connect_to("127.0.0.1", port);
+  REQUIRE(fd >= 0);
+  const char* raw = "GET /cb?x=1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  CHECK(::write(fd, raw, strlen(raw)) == static_cast<ssize_t>(strlen(raw)));
+  ::shutdown(fd, SHUT_WR);
+  char buffer[64] = {};
+  CHECK(::read(fd, buffer, sizeof buffer - 1) > 0);
+  CHECK(std::string(buffer).rfind("HTTP/1.1 200", 0) == 0);
+  ::close(fd);
+}
+
+TEST_CASE(
+    "at the connection cap, a complete request waiting to be read is answered, not dropped (B7)") {
+  net::HttpServer server(net::ServerLimits{0, 10, 8});
+  int port = server.bind("127.0.0.1", 0);
+  server.serve([](const flow::ServerRequest& r) {
+    if (r.path == "/slow")
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    return flow::ServerReply{200, "text/plain", {}, r.path};
+  });
+  int slow = connect_to("127.0.0.1", port);
+  const char* slow_raw = "GET /slow HTTP/1.1\r\n\r\n";
+  CHECK(::write(slow, slow_raw, strlen(slow_raw)) == static_cast<ssize_t>(strlen(slow_raw)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100)); // the server is busy now
+  int valid = connect_to("127.0.0.1", port);
+  const char* raw = "GET /cb HTTP/1.1\r\n\r\n";
+  CHECK(::write(valid, raw, strlen(raw)) == static_cast<ssize_t>(strlen(raw)));
+  std::vector<int> idle;
+  for (int i = 0; i < 20; ++i)
+    idle.push_back(connect_to("127.0.0.1", port));
+  char buffer[128] = {};
+  ssize_t n = ::read(valid, buffer, sizeof buffer - 1);
+  CHECK(n > 0);
+  CHECK(std::string(buffer).find("/cb") != std::string::npos);
+  for (int fd : idle)
+    ::close(fd);
+  ::close(valid);
+  ::close(slow);
+}
+
+TEST_CASE("bare-LF requests are refused at once") {
+  net::HttpServer server;
+  int port = 0;
+  echo_server(server, port);
+  int fd = connect_to("127.0.0.1", port);
+  const char* raw = "GET /cb HTTP/1.1\nHost: x\n\n";
+  CHECK(::write(fd, raw, strlen(raw)) == static_cast<ssize_t>(strlen(raw)));
+  char buffer[64] = {};
+  CHECK(::read(fd, buffer, sizeof buffer - 1) > 0);
+  CHECK(std::string(buffer).rfind("HTTP/1.1 400", 0) == 0);
+  ::close(fd);
+}
