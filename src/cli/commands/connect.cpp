@@ -16,14 +16,72 @@
 #include "sys/random.hpp"
 #include "sys/signals.hpp"
 
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
 #include <ctime>
 #include <iostream>
+#include <memory>
+#include <thread>
 
 namespace oauthlink::cli {
 
 using nlohmann::json;
 
 namespace {
+
+// Feeds redirect URLs pasted on stdin to the flow's handler, as if the browser had
+// reached the loopback server (for a browser on another machine, issue 6). The pasted
+// URL goes through the same checks: path, Host, state, iss.
+class PasteBackServer : public flow::CallbackServer {
+public:
+  PasteBackServer(flow::CallbackServer& inner, flow::Progress& progress, std::string path)
+      : m_inner(inner),
+        m_progress(progress),
+        m_path(std::move(path)) {}
+
+  void serve(flow::RequestHandler handler) override {
+    m_inner.serve(handler);
+    auto stopped = m_stopped;
+    flow::Progress* progress = &m_progress;
+    std::string path = m_path;
+    // Detached: a blocking read of stdin cannot be cancelled; it ends with the process.
+    std::thread([handler, stopped, progress, path] {
+      std::string line;
+      while (!stopped->load() && std::getline(std::cin, line)) {
+        while (!line.empty() && (line.back() == '\r' || line.back() == ' '))
+          line.pop_back();
+        if (line.empty() || stopped->load())
+          continue;
+        auto url = flow::parse_url(line);
+        if (!url) {
+          progress->warn("that is not a URL; paste the whole address your browser shows");
+          continue;
+        }
+        flow::ServerRequest request;
+        request.method = "GET";
+        request.path = url->path;
+        request.query = url->query;
+        request.headers = {{"Host", flow::authority(*url)}};
+        flow::ServerReply reply = handler(request);
+        if (reply.status == 404)
+          progress->warn("that URL is not the callback (its path should be " + path + ")");
+      }
+    }).detach();
+  }
+
+  void stop() override {
+    *m_stopped = true;
+    m_inner.stop();
+  }
+
+private:
+  flow::CallbackServer& m_inner;
+  flow::Progress& m_progress;
+  std::string m_path;
+  std::shared_ptr<std::atomic<bool>> m_stopped = std::make_shared<std::atomic<bool>>(false);
+};
 
 struct ConnectOptions {
   std::string app_id;
@@ -32,6 +90,7 @@ struct ConnectOptions {
   std::string redirect_uri;
   int64_t timeout = 300;
   bool no_browser = false;
+  bool non_interactive = false;
   std::vector<std::string> settings;
 };
 
@@ -85,6 +144,19 @@ void run_connect(AppContext& ctx, const ConnectOptions& o) {
   const providers::Provider& provider = resolved.provider;
   const flow::App* app = &resolved.app;
 
+  // --non-interactive, or no terminal + CI + no $BROWSER: no person can approve, so say
+  // so at once instead of waiting out the timeout. An explicit $BROWSER (a scripted user
+  // agent in a smoke test) is honoured.
+  const char* browser_env = std::getenv("BROWSER");
+  bool has_browser = browser_env && *browser_env;
+  bool no_person =
+      o.non_interactive
+      || (!isatty(STDIN_FILENO) && !isatty(STDERR_FILENO) && std::getenv("CI") && !has_browser);
+  if (no_person && (!has_browser || o.no_browser))
+    throw LoginRequired("connect needs a person to approve in a browser, and this run is "
+                        "non-interactive; set $BROWSER to a scripted browser, or run connect "
+                        "on a terminal");
+
   // Before anything is spent: a store that cannot be written would lose the credential.
   ctx.store().check_writable();
 
@@ -126,8 +198,16 @@ void run_connect(AppContext& ctx, const ConnectOptions& o) {
 
   sys::SystemBrowser browser;
   store::Store& store = ctx.store();
+  PasteBackServer paste_back(server, progress, loopback.path);
+  if (o.no_browser) {
+    progress.info("No browser on this machine? Open the URL below elsewhere. Either forward the "
+                  "port first (ssh -L "
+                  + std::to_string(port) + ":127.0.0.1:" + std::to_string(port)
+                  + " THIS_HOST), or paste here the address the browser ends on (it shows "
+                    "\"cannot connect\" to 127.0.0.1).");
+  }
   flow::ConnectPorts ports{http,
-                           server,
+                           o.no_browser ? static_cast<flow::CallbackServer&>(paste_back) : server,
                            browser,
                            progress,
                            now_seconds,
@@ -161,7 +241,12 @@ void register_connect(CLI::App& root, AppContext& ctx) {
   cmd->add_option("--redirect-uri", o->redirect_uri,
                   "Loopback redirect URI to listen on (must be registered, if any are)");
   cmd->add_option("--timeout", o->timeout, "Seconds to wait for the browser (default 300)");
-  cmd->add_flag("--no-browser", o->no_browser, "Do not start a browser; only print the URL");
+  cmd->add_flag("--no-browser", o->no_browser,
+                "Do not start a browser: print the URL, and accept the redirect URL pasted on "
+                "stdin");
+  cmd->add_flag("--non-interactive", o->non_interactive,
+                "Never wait for a person: exit 4 unless $BROWSER is set (automatic with CI set "
+                "and no terminal)");
   cmd->add_option("--set", o->settings, "KEY=VALUE for the provider's URL templates")->take_all();
   cmd->callback([&ctx, o] { run_connect(ctx, *o); });
 }
