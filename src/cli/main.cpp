@@ -67,20 +67,63 @@ int run(int argc, char** argv) {
 
 } // namespace oauthlink::cli
 
+namespace {
+
+const char* kind_of(oauthlink::ExitCode code) {
+  using oauthlink::ExitCode;
+  switch (code) {
+  case ExitCode::usage:
+    return "usage";
+  case ExitCode::provider:
+    return "provider";
+  case ExitCode::login:
+    return "login_required";
+  case ExitCode::timeout:
+    return "timeout";
+  case ExitCode::network:
+    return "network";
+  case ExitCode::config:
+    return "config";
+  case ExitCode::interrupted:
+    return "interrupted";
+  case ExitCode::internal:
+    return "internal";
+  default:
+    return "failure";
+  }
+}
+
+// With --json anywhere on the command line, an error is one JSON object on stderr, so
+// that scripts parse it as they parse results; otherwise one plain line.
+int report(bool json, oauthlink::ExitCode code, const std::string& prefix, const char* what) {
+  if (json)
+    std::cerr << nlohmann::json{{"error",
+                                 {{"kind", kind_of(code)},
+                                  {"exit_code", static_cast<int>(code)},
+                                  {"message", what}}}}
+                     .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+              << '\n';
+  else
+    std::cerr << prefix << oauthlink::cli::terminal_safe(what) << '\n';
+  return static_cast<int>(code);
+}
+
+} // namespace
+
 int main(int argc, char** argv) {
   using oauthlink::ExitCode;
+  bool json = false;
+  for (int i = 1; i < argc; ++i)
+    json = json || std::string(argv[i]) == "--json";
   oauthlink::sys::install_signal_handlers();
   oauthlink::net::init_http();
   try {
     return oauthlink::cli::run(argc, argv);
   } catch (const oauthlink::UsageError& e) {
-    std::cerr << "oauthlink: " << oauthlink::cli::terminal_safe(e.what()) << '\n';
-    return static_cast<int>(ExitCode::usage);
+    return report(json, ExitCode::usage, "oauthlink: ", e.what());
   } catch (const oauthlink::Error& e) {
-    std::cerr << "oauthlink: error: " << oauthlink::cli::terminal_safe(e.what()) << '\n';
-    return static_cast<int>(e.code());
+    return report(json, e.code(), "oauthlink: error: ", e.what());
   } catch (const std::exception& e) {
-    std::cerr << "oauthlink: internal error: " << oauthlink::cli::terminal_safe(e.what()) << '\n';
-    return static_cast<int>(ExitCode::internal);
+    return report(json, ExitCode::internal, "oauthlink: internal error: ", e.what());
   }
 }

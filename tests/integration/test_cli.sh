@@ -25,6 +25,10 @@ check "providers show --json has the token URL" \
 check "providers show names the redirect URI to register" \
   bash -c "'$OAUTHLINK_BIN' providers show slack | grep -q 'http://127.0.0.1/callback/slack'"
 check "providers show of an unknown slug exits 2" test "$(status_of ol providers show nope)" -eq 2
+status_of ol providers show nope --json >/dev/null
+check "with --json the error is one JSON object on stderr" \
+  bash -c "node -e \"const d=JSON.parse(require('fs').readFileSync('$work/err','utf8'));process.exit(d.error.kind==='usage'&&d.error.exit_code===2&&/nope/.test(d.error.message)?0:1)\""
+check "with --json stdout stays empty on error" test ! -s "$work/out"
 
 printf '[x]\nname = "X"\ndocs = "https://d.example"\nauthorization_url = "https://a.example"\ntoken_url = "https://t.example"\npkce = "sometimes"\n' >"$work/bad.toml"
 check "providers check of a bad catalog exits 7" test "$(status_of ol providers check "$work/bad.toml")" -eq 7
