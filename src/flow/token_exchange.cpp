@@ -58,6 +58,19 @@ HttpRequest build_code_exchange(const Provider& provider, const App& app, const 
                              provider.token_params);
 }
 
+HttpRequest build_client_credentials_request(const Provider& provider, const App& app,
+                                             const std::vector<std::string>& scopes) {
+  Params grant = {{"grant_type", "client_credentials"}};
+  if (!scopes.empty()) {
+    std::string joined;
+    for (const auto& scope : scopes)
+      joined += (joined.empty() ? "" : provider.scope_separator == "," ? "," : " ") + scope;
+    grant.emplace_back("scope", joined);
+  }
+  return build_token_request(provider, app, provider.token_url, std::move(grant),
+                             provider.token_params);
+}
+
 HttpRequest build_refresh_request(const Provider& provider, const App& app,
                                   const std::string& refresh_token) {
   Params grant = {{"grant_type", "refresh_token"}, {"refresh_token", refresh_token}};

@@ -27,6 +27,10 @@ HttpRequest build_code_exchange(const providers::Provider& provider, const App& 
                                 const std::string& code, const std::string& redirect_uri,
                                 const std::string& code_verifier);
 
+// grant_type=client_credentials (RFC 6749 §4.4): the app acts for itself, no user.
+HttpRequest build_client_credentials_request(const providers::Provider& provider, const App& app,
+                                             const std::vector<std::string>& scopes);
+
 // grant_type=refresh_token, to the provider's refresh URL.
 HttpRequest build_refresh_request(const providers::Provider& provider, const App& app,
                                   const std::string& refresh_token);

@@ -36,6 +36,10 @@ ResolvedApp resolve_app(AppContext& ctx, flow::HttpClient& http, const std::stri
 // libcurl options from the global flags (--verbose logs requests, redacted).
 net::CurlOptions curl_options(const AppContext& ctx);
 
+// A token for the app itself (client credentials grant), as a credential without id.
+flow::Credential mint_client_credentials(flow::HttpClient& http, const ResolvedApp& resolved,
+                                         const std::vector<std::string>& requested, int64_t now);
+
 enum class RefreshMode { when_needed, always };
 // The stored credential, refreshed first when needed (or always): one write transaction,
 // so concurrent processes refresh once. Throws LoginRequired when no refresh is possible.

@@ -8,6 +8,7 @@
 #include "error.hpp"
 #include "flow/authorize_url.hpp"
 #include "flow/redirect.hpp"
+#include "flow/token_exchange.hpp"
 #include "flow/url.hpp"
 #include "net/curl_http_client.hpp"
 #include "net/http_server.hpp"
@@ -91,6 +92,7 @@ struct ConnectOptions {
   int64_t timeout = 300;
   bool no_browser = false;
   bool non_interactive = false;
+  std::string grant = "authorization_code";
   std::vector<std::string> settings;
 };
 
@@ -136,6 +138,51 @@ ResolvedApp resolve_app(AppContext& ctx, flow::HttpClient& http, const std::stri
 
 namespace {
 
+int64_t mint_time() {
+  return now_seconds();
+}
+
+// The client credentials grant: no browser, no user; the token is the app's own. Stored
+// with metadata grant=client_credentials, so that `token` mints a new one when it expires.
+void run_client_credentials(AppContext& ctx, const ConnectOptions& o) {
+  net::CurlHttpClient http(curl_options(ctx));
+  ResolvedApp resolved = resolve_app(ctx, http, o.app_id, parse_settings(o.settings));
+  if (resolved.app.client_secret.empty())
+    throw UsageError("the client credentials grant needs an app with a client secret");
+  ctx.store().check_writable();
+  flow::Credential credential =
+      mint_client_credentials(http, resolved, flow::split_scopes(o.scopes), mint_time());
+  credential.id = sys::random_id("cred");
+  credential.app_id = resolved.app.id;
+  credential.provider = resolved.provider.slug;
+  credential.created_at = credential.updated_at;
+  ctx.store().save_credential(credential);
+  print_json({{"credential", flow::credential_json(credential)}, {"state", nullptr}});
+}
+
+} // namespace
+
+flow::Credential mint_client_credentials(flow::HttpClient& http, const ResolvedApp& resolved,
+                                         const std::vector<std::string>& requested, int64_t now) {
+  auto scopes = requested.empty() ? resolved.app.scopes : requested;
+  flow::HttpRequest request =
+      flow::build_client_credentials_request(resolved.provider, resolved.app, scopes);
+  flow::HttpResponse response = http.send(request);
+  auto parsed =
+      flow::parse_token_response(resolved.provider, response, now, flow::join_scopes(scopes, " "));
+  if (auto* error = std::get_if<flow::OAuthError>(&parsed))
+    throw ProviderError("token endpoint: "
+                        + flow::scrub_secrets(error->message(), {resolved.app.client_secret}));
+  flow::Credential c;
+  c.tokens = std::get<flow::TokenSet>(parsed);
+  c.metadata["grant"] = "client_credentials";
+  c.metadata["scopes"] = scopes;
+  c.updated_at = now;
+  return c;
+}
+
+namespace {
+
 void run_connect(AppContext& ctx, const ConnectOptions& o) {
   TerminalProgress progress(ctx.options.quiet, ctx.options.verbose);
   net::CurlHttpClient http(curl_options(ctx));
@@ -143,6 +190,13 @@ void run_connect(AppContext& ctx, const ConnectOptions& o) {
   const std::optional<providers::Metadata>& metadata = resolved.metadata;
   const providers::Provider& provider = resolved.provider;
   const flow::App* app = &resolved.app;
+
+  if (o.grant == "client_credentials") {
+    run_client_credentials(ctx, o);
+    return;
+  }
+  if (o.grant != "authorization_code")
+    throw UsageError("--grant must be authorization_code or client_credentials");
 
   // --non-interactive, or no terminal + CI + no $BROWSER: no person can approve, so say
   // so at once instead of waiting out the timeout. An explicit $BROWSER (a scripted user
@@ -244,6 +298,9 @@ void register_connect(CLI::App& root, AppContext& ctx) {
   cmd->add_flag("--no-browser", o->no_browser,
                 "Do not start a browser: print the URL, and accept the redirect URL pasted on "
                 "stdin");
+  cmd->add_option("--grant", o->grant,
+                  "authorization_code (default, with a browser) or client_credentials (the app "
+                  "itself, no user)");
   cmd->add_flag("--non-interactive", o->non_interactive,
                 "Never wait for a person: exit 4 unless $BROWSER is set (automatic with CI set "
                 "and no terminal)");

@@ -34,7 +34,8 @@ flow::Credential refresh_if_needed(AppContext& ctx, const std::string& id,
     throw Error("no credential '" + id + "' (see 'oauthlink credentials list')");
   if (mode == Mode::when_needed && !flow::needs_refresh(*stored, now_seconds(), min_ttl))
     return *stored;
-  if (stored->tokens.refresh_token.empty())
+  bool minted = stored->metadata.value("grant", "") == "client_credentials";
+  if (stored->tokens.refresh_token.empty() && !minted)
     throw LoginRequired("credential " + id
                         + " has expired and has no refresh token; run 'oauthlink connect "
                         + stored->app_id + "' again");
@@ -49,6 +50,13 @@ flow::Credential refresh_if_needed(AppContext& ctx, const std::string& id,
       return false;
     if (mode == Mode::when_needed && !flow::needs_refresh(c, now_seconds(), min_ttl))
       return false;
+    if (minted) {
+      // Client credentials: no refresh token; the app simply asks again (RFC 6749 §4.4.3).
+      auto scopes = c.metadata.value("scopes", std::vector<std::string>{});
+      flow::Credential fresh = mint_client_credentials(http, resolved, scopes, now_seconds());
+      c = flow::apply_refresh(c, fresh.tokens, fresh.updated_at);
+      return true;
+    }
     flow::HttpRequest request =
         flow::build_refresh_request(resolved.provider, resolved.app, c.tokens.refresh_token);
     int64_t sent_at = now_seconds();
