@@ -16,6 +16,7 @@ struct GlobalOptions {
   std::string catalog;
   bool verbose = false;
   bool quiet = false;
+  std::string ca_file; // --ca-file, else $SSL_CERT_FILE, else the system's CA bundle
 };
 
 class AppContext {

@@ -18,4 +18,13 @@ set -e
 check "self-signed provider certificate: exit code 6" test "$rc" -eq 6
 check "the message names the certificate problem" grep -qi "certificate" "$work/err"
 check "nothing was printed on stdout" test ! -s "$work/out"
+# Trusting that certificate with --ca-file (or SSL_CERT_FILE) gets past TLS: the failure
+# is now the server's answer (it serves no discovery metadata), not the certificate.
+set +e
+BROWSER=true ol --ca-file "$work/cert.pem" connect "$app" --timeout 5 >/dev/null 2>"$work/ca.err"
+BROWSER=true SSL_CERT_FILE="$work/cert.pem" ol connect "$app" --timeout 5 >/dev/null 2>"$work/env.err"
+set -e
+check "--ca-file: TLS is verified against the given CA" \
+  bash -c "! grep -qi certificate '$work/ca.err' && grep -q 'discovery' '$work/ca.err'"
+check "SSL_CERT_FILE: the same" bash -c "! grep -qi certificate '$work/env.err'"
 finish

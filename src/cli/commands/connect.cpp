@@ -104,6 +104,10 @@ int64_t now_seconds() {
 
 net::CurlOptions curl_options(const AppContext& ctx) {
   net::CurlOptions options;
+  // Proxies come from libcurl's own http_proxy / https_proxy / no_proxy handling.
+  options.ca_file = ctx.options.ca_file;
+  if (const char* env = std::getenv("SSL_CERT_FILE"); options.ca_file.empty() && env && *env)
+    options.ca_file = env;
   if (ctx.options.verbose)
     options.log = [](const std::string& line) { std::cerr << "oauthlink: http " << line << '\n'; };
   return options;
