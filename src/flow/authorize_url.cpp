@@ -34,6 +34,8 @@ Provider resolve_provider(const Provider& entry, const App& app, const providers
       p.userinfo_url = metadata->userinfo_endpoint;
     if (!metadata->revocation_endpoint.empty())
       p.revocation_url = metadata->revocation_endpoint;
+    if (!metadata->device_authorization_endpoint.empty())
+      p.device_authorization_url = metadata->device_authorization_endpoint;
     p.issuer = metadata->issuer;
   }
   if (!app.authorization_url.empty())
@@ -49,8 +51,8 @@ Provider resolve_provider(const Provider& entry, const App& app, const providers
     p.auth_method = app.client_secret.empty() ? providers::AuthMethod::none
                                               : providers::AuthMethod::client_secret_basic;
   }
-  for (std::string* url :
-       {&p.authorization_url, &p.token_url, &p.refresh_url, &p.revocation_url, &p.userinfo_url}) {
+  for (std::string* url : {&p.authorization_url, &p.token_url, &p.refresh_url, &p.revocation_url,
+                           &p.userinfo_url, &p.device_authorization_url}) {
     if (url->empty())
       continue;
     *url = providers::fill_template(*url, values, p.template_defaults);

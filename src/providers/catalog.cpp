@@ -176,6 +176,7 @@ Provider read_provider(const std::string& source, const std::string& slug,
                 "refresh_url",
                 "revocation_url",
                 "userinfo_url",
+                "device_authorization_url",
                 "api_base_url",
                 "issuer",
                 "discovery",
@@ -209,6 +210,7 @@ Provider read_provider(const std::string& source, const std::string& slug,
   p.refresh_url = r.url(table, "refresh_url", false);
   p.revocation_url = r.url(table, "revocation_url", false);
   p.userinfo_url = r.url(table, "userinfo_url", false);
+  p.device_authorization_url = r.url(table, "device_authorization_url", false);
   p.api_base_url = r.string(table, "api_base_url", "api_base_url", false);
   p.issuer = r.string(table, "issuer", "issuer", false);
   p.grant_types = r.strings(table, "grant_types", "grant_types");

@@ -40,6 +40,7 @@ struct Provider {
   std::string refresh_url; // "" = token_url
   std::string revocation_url;
   std::string userinfo_url;
+  std::string device_authorization_url; // RFC 8628 §3.1, "" = no device grant
   std::string api_base_url;
   std::string issuer;     // RFC 9207 iss expected in the callback, "" = unknown
   bool discovery = false; // endpoints come from an issuer's metadata (oidc)

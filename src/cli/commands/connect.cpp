@@ -7,6 +7,7 @@
 #include "cli/output.hpp"
 #include "error.hpp"
 #include "flow/authorize_url.hpp"
+#include "flow/device.hpp"
 #include "flow/redirect.hpp"
 #include "flow/token_exchange.hpp"
 #include "flow/url.hpp"
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <ctime>
 #include <iostream>
@@ -92,6 +94,7 @@ struct ConnectOptions {
   int64_t timeout = 300;
   bool no_browser = false;
   bool non_interactive = false;
+  bool device = false;
   std::string grant = "authorization_code";
   std::vector<std::string> settings;
 };
@@ -187,6 +190,54 @@ flow::Credential mint_client_credentials(flow::HttpClient& http, const ResolvedA
 
 namespace {
 
+// The device authorization grant (RFC 8628): the user approves on any device with a
+// browser, by visiting a URL and typing a code; this process polls meanwhile.
+void run_device(AppContext& ctx, const ConnectOptions& o, bool open_browser) {
+  TerminalProgress progress(ctx.options.quiet, ctx.options.verbose);
+  net::CurlHttpClient http(curl_options(ctx));
+  ResolvedApp resolved = resolve_app(ctx, http, o.app_id, parse_settings(o.settings));
+  const providers::Provider& provider = resolved.provider;
+  if (provider.device_authorization_url.empty())
+    throw UsageError("provider '" + provider.slug
+                     + "' has no device authorization endpoint; use connect without --device");
+  flow::require_secure_url(provider.device_authorization_url, "device authorization endpoint");
+  ctx.store().check_writable();
+  auto scopes = flow::effective_scopes(provider, resolved.app, flow::split_scopes(o.scopes));
+  auto answer = http.send(flow::build_device_authorization_request(
+      provider, resolved.app, provider.device_authorization_url, scopes));
+  auto parsed = flow::parse_device_authorization(answer);
+  if (auto* error = std::get_if<flow::OAuthError>(&parsed))
+    throw ProviderError("device authorization: " + error->message());
+  const auto& authorization = std::get<flow::DeviceAuthorization>(parsed);
+  progress.info("To authorize " + provider.name + ", open this URL on any device:");
+  progress.show_url(authorization.verification_uri);
+  progress.info("and enter the code: " + authorization.user_code);
+  const std::string& direct = authorization.verification_uri_complete.empty()
+                                  ? authorization.verification_uri
+                                  : authorization.verification_uri_complete;
+  sys::SystemBrowser browser;
+  if (open_browser && !browser.open(direct))
+    progress.warn("could not start a browser; open the URL above yourself");
+  flow::DevicePorts ports{http, now_seconds,
+                          [](int64_t seconds) {
+                            for (int64_t i = 0; i < seconds * 5 && !sys::interrupted(); ++i)
+                              std::this_thread::sleep_for(std::chrono::milliseconds(200));
+                          },
+                          sys::interrupted};
+  flow::TokenSet tokens = flow::poll_device_token(provider, resolved.app, authorization,
+                                                  flow::join_scopes(scopes, " "), ports);
+  flow::Credential credential;
+  credential.id = sys::random_id("cred");
+  credential.app_id = resolved.app.id;
+  credential.provider = provider.slug;
+  credential.tokens = tokens;
+  credential.metadata["grant"] = "device_code";
+  credential.created_at = credential.updated_at = now_seconds();
+  ctx.store().save_credential(credential);
+  progress.info("Connected: " + credential.id);
+  print_json({{"credential", flow::credential_json(credential)}, {"state", nullptr}});
+}
+
 void run_connect(AppContext& ctx, const ConnectOptions& o) {
   TerminalProgress progress(ctx.options.quiet, ctx.options.verbose);
   net::CurlHttpClient http(curl_options(ctx));
@@ -210,6 +261,10 @@ void run_connect(AppContext& ctx, const ConnectOptions& o) {
   bool no_person =
       o.non_interactive
       || (!isatty(STDIN_FILENO) && !isatty(STDERR_FILENO) && std::getenv("CI") && !has_browser);
+  if (o.device && !(no_person && !has_browser)) {
+    run_device(ctx, o, has_browser && !o.no_browser);
+    return;
+  }
   if (no_person && (!has_browser || o.no_browser))
     throw LoginRequired("connect needs a person to approve in a browser, and this run is "
                         "non-interactive; set $BROWSER to a scripted browser, or run connect "
@@ -305,6 +360,9 @@ void register_connect(CLI::App& root, AppContext& ctx) {
   cmd->add_option("--grant", o->grant,
                   "authorization_code (default, with a browser) or client_credentials (the app "
                   "itself, no user)");
+  cmd->add_flag("--device", o->device,
+                "Device authorization grant (RFC 8628): show a URL and a code to enter on any "
+                "device; opens $BROWSER at it when set");
   cmd->add_flag("--non-interactive", o->non_interactive,
                 "Never wait for a person: exit 4 unless $BROWSER is set (automatic with CI set "
                 "and no terminal)");
