@@ -46,6 +46,7 @@ int run(int argc, char** argv) {
   register_credentials(app, ctx);
   register_sandbox(app, ctx);
   register_token(app, ctx);
+  register_doctor(app, ctx);
 
   try {
     app.parse(argc, argv);

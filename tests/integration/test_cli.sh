@@ -9,7 +9,7 @@ check "--version prints the version" bash -c "'$OAUTHLINK_BIN' --version | grep 
 check "--help exits 0" test "$(status_of ol --help)" -eq 0
 for cmd in providers "providers list" "providers show" "providers check" apps "apps add" "apps list" \
   "apps show" "apps remove" redirects "redirects add" "redirects list" "redirects remove" connect \
-  credentials "credentials list" "credentials show" "credentials export" "credentials delete" sandbox token refresh; do
+  credentials "credentials list" "credentials show" "credentials export" "credentials delete" sandbox token refresh doctor; do
   # shellcheck disable=SC2086
   check "$cmd --help exits 0 and shows usage" bash -c "'$OAUTHLINK_BIN' $cmd --help | grep -q Usage"
 done

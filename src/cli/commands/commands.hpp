@@ -22,6 +22,7 @@ void register_connect(CLI::App& root, AppContext& ctx);
 void register_credentials(CLI::App& root, AppContext& ctx);
 void register_sandbox(CLI::App& root, AppContext& ctx);
 void register_token(CLI::App& root, AppContext& ctx);
+void register_doctor(CLI::App& root, AppContext& ctx);
 
 // An app with its effective dialect: catalog entry + overrides + templates + discovery.
 struct ResolvedApp {
