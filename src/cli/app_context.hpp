@@ -16,7 +16,8 @@ struct GlobalOptions {
   std::string catalog;
   bool verbose = false;
   bool quiet = false;
-  std::string ca_file; // --ca-file, else $SSL_CERT_FILE, else the system's CA bundle
+  long http_timeout = 30; // seconds for each provider call (--http-timeout)
+  std::string ca_file;    // --ca-file, else $SSL_CERT_FILE, else the system's CA bundle
 };
 
 class AppContext {

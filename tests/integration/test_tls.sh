@@ -27,4 +27,17 @@ set -e
 check "--ca-file: TLS is verified against the given CA" \
   bash -c "! grep -qi certificate '$work/ca.err' && grep -q 'discovery' '$work/ca.err'"
 check "SSL_CERT_FILE: the same" bash -c "! grep -qi certificate '$work/env.err'"
+
+# A provider that accepts and never answers: --http-timeout bounds the call (exit 6).
+port2=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+node -e "require('net').createServer(()=>{}).listen($port2,'127.0.0.1')" &
+bg_pids+=($!)
+sleep 0.3
+silent=$(ol apps add oidc --issuer "http://127.0.0.1:$port2" --client-id x)
+set +e
+BROWSER=true ol --http-timeout 1 connect "$silent" --timeout 5 >/dev/null 2>"$work/slow.err"
+rc=$?
+set -e
+check "--http-timeout: a silent provider fails with exit 6" test "$rc" -eq 6
+check "the message says it timed out" grep -qi "timed out" "$work/slow.err"
 finish

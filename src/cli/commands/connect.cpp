@@ -20,6 +20,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -109,6 +110,9 @@ net::CurlOptions curl_options(const AppContext& ctx) {
   net::CurlOptions options;
   // Proxies come from libcurl's own http_proxy / https_proxy / no_proxy handling.
   options.ca_file = ctx.options.ca_file;
+  options.total_timeout_seconds = ctx.options.http_timeout;
+  options.connect_timeout_seconds =
+      std::min(options.connect_timeout_seconds, ctx.options.http_timeout);
   if (const char* env = std::getenv("SSL_CERT_FILE"); options.ca_file.empty() && env && *env)
     options.ca_file = env;
   if (ctx.options.verbose)
