@@ -35,8 +35,11 @@ int run(int argc, char** argv) {
   app.add_flag("-v,--verbose", ctx.options.verbose,
                "Log each provider request on stderr (secrets redacted)");
   app.add_flag("-q,--quiet", ctx.options.quiet, "Print only results and errors");
-  app.add_option("--http-timeout", ctx.options.http_timeout,
-                 "Seconds each provider call may take (default 30)")
+  // Before the command name, --timeout is this (issue 6's name); after `connect` it is the
+  // browser wait.
+  app.add_option("--http-timeout,--timeout", ctx.options.http_timeout,
+                 "Seconds each provider call may take (default 30); before the command name "
+                 "--timeout means the same")
       ->check(CLI::Range(1L, 600L));
   app.add_option("--ca-file", ctx.options.ca_file,
                  "CA certificates (PEM) to verify providers with (default: $SSL_CERT_FILE, "

@@ -49,6 +49,49 @@ void print_table(const std::vector<std::vector<std::string>>& rows) {
   }
 }
 
+Spinner::Spinner(bool enabled)
+    : m_enabled(enabled && isatty(STDERR_FILENO) == 1) {}
+
+Spinner::~Spinner() {
+  stop();
+}
+
+void Spinner::start() {
+  if (!m_enabled)
+    return;
+  stop();
+  {
+    std::lock_guard lock(m_mutex);
+    m_active = true;
+  }
+  m_thread = std::thread([this] { run(); });
+}
+
+void Spinner::stop() {
+  {
+    std::lock_guard lock(m_mutex);
+    m_active = false;
+  }
+  m_changed.notify_all();
+  if (m_thread.joinable())
+    m_thread.join();
+}
+
+void Spinner::run() {
+  static const char* const k_frames[] = {"|", "/", "-", "\\"};
+  std::unique_lock lock(m_mutex);
+  if (m_changed.wait_for(lock, std::chrono::milliseconds(300), [this] { return !m_active; }))
+    return;
+  for (size_t frame = 0; m_active; ++frame) {
+    std::cerr << "\r" << k_frames[frame % 4] << " waiting for the provider…" << std::flush;
+    m_shown = true;
+    m_changed.wait_for(lock, std::chrono::milliseconds(120), [this] { return !m_active; });
+  }
+  if (m_shown)
+    std::cerr << "\r\033[K" << std::flush;
+  m_shown = false;
+}
+
 TerminalProgress::TerminalProgress(bool quiet, bool verbose)
     : m_quiet(quiet),
       m_tty(isatty(STDERR_FILENO) == 1),

@@ -8,8 +8,10 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace oauthlink::cli {
@@ -22,6 +24,25 @@ std::string terminal_safe(const std::string& text);
 
 // Left-aligned columns; the first row is the header.
 void print_table(const std::vector<std::vector<std::string>>& rows);
+
+// A spinner on stderr while a provider call runs: on terminals only, not with --quiet, and
+// only for calls slower than 300 ms (no flicker for fast ones).
+class Spinner {
+public:
+  explicit Spinner(bool enabled);
+  ~Spinner();
+  void start();
+  void stop();
+
+private:
+  void run();
+  bool m_enabled;
+  std::mutex m_mutex;
+  std::condition_variable m_changed;
+  bool m_active = false;
+  bool m_shown = false;
+  std::thread m_thread;
+};
 
 class TerminalProgress : public flow::Progress {
 public:

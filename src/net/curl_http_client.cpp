@@ -124,7 +124,11 @@ flow::HttpResponse CurlHttpClient::send(const flow::HttpRequest& request) {
   if (m_options.log)
     m_options.log("> " + request.method + " " + strip_query(request.url) + " ("
                   + std::to_string(request.body.size()) + " bytes)");
+  if (m_options.activity)
+    m_options.activity(true);
   CURLcode rc = curl_easy_perform(h);
+  if (m_options.activity)
+    m_options.activity(false);
   if (sink.overflow)
     throw NetworkError(strip_query(request.url) + ": answer larger than "
                        + std::to_string(m_options.max_response_bytes) + " bytes");

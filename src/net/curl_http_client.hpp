@@ -17,6 +17,8 @@ struct CurlOptions {
   size_t max_response_bytes = 1 << 20; // SECURITY.md D7
   // Called with a redacted description of each request and answer (--verbose).
   std::function<void(const std::string&)> log;
+  // Called with true before each request and false after it (a spinner on terminals).
+  std::function<void(bool)> activity;
 };
 
 class CurlHttpClient : public flow::HttpClient {

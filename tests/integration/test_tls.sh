@@ -40,4 +40,16 @@ rc=$?
 set -e
 check "--http-timeout: a silent provider fails with exit 6" test "$rc" -eq 6
 check "the message says it timed out" grep -qi "timed out" "$work/slow.err"
+check "no spinner when stderr is not a terminal" bash -c "! grep -q 'waiting for the provider' '$work/slow.err'"
+set +e
+BROWSER=true ol --timeout 1 connect "$silent" --timeout 5 >/dev/null 2>"$work/alias.err"
+rc=$?
+set -e
+check "--timeout before the command bounds provider calls too" \
+  bash -c "test $rc -eq 6 && grep -qi 'timed out' '$work/alias.err'"
+if command -v script >/dev/null; then
+  BROWSER=true script -qec "'$OAUTHLINK_BIN' --http-timeout 2 connect $silent --timeout 5" /dev/null \
+    >"$work/spin.out" 2>&1 || true
+  check "a spinner on a terminal while the provider is slow" grep -q "waiting for the provider" "$work/spin.out"
+fi
 finish

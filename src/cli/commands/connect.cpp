@@ -111,6 +111,10 @@ net::CurlOptions curl_options(const AppContext& ctx) {
   // Proxies come from libcurl's own http_proxy / https_proxy / no_proxy handling.
   options.ca_file = ctx.options.ca_file;
   options.total_timeout_seconds = ctx.options.http_timeout;
+  if (!ctx.options.quiet && !ctx.options.verbose) {
+    auto spinner = std::make_shared<Spinner>(true);
+    options.activity = [spinner](bool on) { on ? spinner->start() : spinner->stop(); };
+  }
   options.connect_timeout_seconds =
       std::min(options.connect_timeout_seconds, ctx.options.http_timeout);
   if (const char* env = std::getenv("SSL_CERT_FILE"); options.ca_file.empty() && env && *env)
