@@ -77,6 +77,10 @@ std::string join_scopes(const std::vector<std::string>& scopes, const std::strin
   return out;
 }
 
+std::string join_scopes_for(const Provider& provider, const std::vector<std::string>& scopes) {
+  return join_scopes(scopes, provider.scope_separator == "+" ? " " : provider.scope_separator);
+}
+
 std::vector<std::string> split_scopes(const std::string& text) {
   std::vector<std::string> out;
   std::string current;
@@ -118,9 +122,7 @@ std::string build_authorize_url(const Provider& provider, const App& app,
   params.emplace_back("redirect_uri", request.redirect_uri);
   if (!request.scopes.empty())
     // A "+" separator is a form-encoded space: "%20" decodes to the same value.
-    params.emplace_back("scope", join_scopes(request.scopes, provider.scope_separator == "+"
-                                                                 ? " "
-                                                                 : provider.scope_separator));
+    params.emplace_back("scope", join_scopes_for(provider, request.scopes));
   params.emplace_back("state", request.state);
   if (provider.pkce != providers::Pkce::forbidden) {
     params.emplace_back("code_challenge", pkce_challenge_s256(request.code_verifier));

@@ -26,6 +26,9 @@ std::vector<std::string> effective_scopes(const providers::Provider& provider, c
                                           const std::vector<std::string>& requested);
 
 std::string join_scopes(const std::vector<std::string>& scopes, const std::string& separator);
+// Joined as a form value: the provider's separator, a "+" one being a form-encoded space.
+std::string join_scopes_for(const providers::Provider& provider,
+                            const std::vector<std::string>& scopes);
 std::vector<std::string> split_scopes(const std::string& text);
 
 struct AuthorizeRequest {

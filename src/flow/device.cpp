@@ -2,6 +2,7 @@
 #include "flow/device.hpp"
 
 #include "error.hpp"
+#include "flow/authorize_url.hpp"
 #include "flow/token_exchange.hpp"
 #include "providers/json_limits.hpp"
 
@@ -14,10 +15,7 @@ HttpRequest build_device_authorization_request(const providers::Provider& provid
                                                const std::vector<std::string>& scopes) {
   Params body;
   if (!scopes.empty()) {
-    std::string joined;
-    for (const auto& scope : scopes)
-      joined += (joined.empty() ? "" : provider.scope_separator == "," ? "," : " ") + scope;
-    body.emplace_back("scope", joined);
+    body.emplace_back("scope", join_scopes_for(provider, scopes));
   }
   return build_token_request(provider, app, url, std::move(body), {});
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "flow/token_exchange.hpp"
 
+#include "flow/authorize_url.hpp"
 #include "flow/pkce.hpp"
 #include "providers/json_limits.hpp"
 
@@ -62,10 +63,7 @@ HttpRequest build_client_credentials_request(const Provider& provider, const App
                                              const std::vector<std::string>& scopes) {
   Params grant = {{"grant_type", "client_credentials"}};
   if (!scopes.empty()) {
-    std::string joined;
-    for (const auto& scope : scopes)
-      joined += (joined.empty() ? "" : provider.scope_separator == "," ? "," : " ") + scope;
-    grant.emplace_back("scope", joined);
+    grant.emplace_back("scope", join_scopes_for(provider, scopes));
   }
   return build_token_request(provider, app, provider.token_url, std::move(grant),
                              provider.token_params);

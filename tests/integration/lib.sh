@@ -51,6 +51,16 @@ token_requests() { # token_requests GRANT
   oidc_stats | node -e "let s='';process.stdin.on('data',c=>s+=c).on('end',()=>{const d=JSON.parse(s);console.log(d.token_requests['$1']||0)})"
 }
 
+# Starts a private oidc-provider whose access tokens live TTL seconds; sets OWN_ISSUER.
+start_own_oidc() {
+  local state="$work/own-oidc.json"
+  OIDC_AT_TTL=$1 node "$here/oidc/server.mjs" --port 0 --state-file "$state" --quiet \
+    2>"$work/own-oidc.log" &
+  bg_pids+=($!)
+  for _ in $(seq 1 100); do [ -s "$state" ] && break; sleep 0.1; done
+  OWN_ISSUER=$(json_get "$state" d.issuer)
+}
+
 # Starts `oauthlink sandbox` on an ephemeral port; sets SANDBOX_ISSUER and SANDBOX_JSON.
 start_sandbox() {
   SANDBOX_JSON="$work/sandbox.json"

@@ -2,11 +2,8 @@
 # connect --grant client_credentials against oidc-provider: no browser; the token works
 # at the introspection endpoint; `token` mints a new one once it expires.
 source "$(dirname "$0")/lib.sh"
-state="$work/oidc.json"
-OIDC_AT_TTL=2 node "$here/oidc/server.mjs" --port 0 --state-file "$state" --quiet 2>"$work/oidc.log" &
-bg_pids+=($!)
-for _ in $(seq 1 100); do [ -s "$state" ] && break; sleep 0.1; done
-issuer=$(json_get "$state" d.issuer)
+start_own_oidc 2
+issuer=$OWN_ISSUER
 secret=cc-secret-0123456789abcdef0123456789abcdef
 cc_requests() { curl -fsS "$issuer/__stats" | node -e "let s='';process.stdin.on('data',c=>s+=c).on('end',()=>console.log(JSON.parse(s).token_requests.client_credentials||0))"; }
 

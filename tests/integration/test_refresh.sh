@@ -4,11 +4,8 @@
 # request, one shared new token, and the rotated refresh token is not lost; a revoked
 # refresh token -> exit 4 (needs an interactive login) with the credential kept.
 source "$(dirname "$0")/lib.sh"
-state="$work/oidc.json"
-OIDC_AT_TTL=2 node "$here/oidc/server.mjs" --port 0 --state-file "$state" --quiet 2>"$work/oidc.log" &
-bg_pids+=($!)
-for _ in $(seq 1 100); do [ -s "$state" ] && break; sleep 0.1; done
-issuer=$(json_get "$state" d.issuer)
+start_own_oidc 2
+issuer=$OWN_ISSUER
 secret=basic-secret-0123456789abcdef0123456789abcdef
 refreshes() { curl -fsS "$issuer/__stats" | node -e "let s='';process.stdin.on('data',c=>s+=c).on('end',()=>console.log(JSON.parse(s).token_requests.refresh_token||0))"; }
 
