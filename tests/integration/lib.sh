@@ -51,6 +51,18 @@ token_requests() { # token_requests GRANT
   oidc_stats | node -e "let s='';process.stdin.on('data',c=>s+=c).on('end',()=>{const d=JSON.parse(s);console.log(d.token_requests['$1']||0)})"
 }
 
+# Prints the first match of an extended REGEX in FILE once it appears (5 s at most; prints
+# nothing if it never does): for a URL a background connect writes on stderr.
+wait_for_match() {
+  local found=""
+  for _ in $(seq 1 100); do
+    found=$(grep -m1 -oE "$2" "$1" 2>/dev/null || true)
+    [ -n "$found" ] && break
+    sleep 0.05
+  done
+  printf '%s' "$found"
+}
+
 # Starts a private oidc-provider whose access tokens live TTL seconds; sets OWN_ISSUER.
 start_own_oidc() {
   local state="$work/own-oidc.json"

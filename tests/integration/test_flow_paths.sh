@@ -62,12 +62,7 @@ marker="$work/browser-started"
 "$OAUTHLINK_BIN" connect "$app" --no-browser --timeout 60 >"$work/nb.out" 2>"$work/nb.err" &
 nb_pid=$!
 bg_pids+=("$nb_pid")
-url=""
-for _ in $(seq 1 100); do
-  url=$(grep -m1 -oE '^http://127\.0\.0\.1:[0-9]+/[^ ]*' "$work/nb.err" || true)
-  [ -n "$url" ] && break
-  sleep 0.05
-done
+url=$(wait_for_match "$work/nb.err" '^http://127\.0\.0\.1:[0-9]+/[^ ]*')
 check "--no-browser: the URL is printed on stderr" test -n "$url"
 check "while connect waits, no process's arguments hold the client secret (E1)" \
   bash -c "! ps -eo args | grep -v grep | grep -qF -- '$secret'"
@@ -105,7 +100,7 @@ before=$(credential_count)
 OAUTHLINK_UA_MODE=never BROWSER="$UA" "$OAUTHLINK_BIN" connect "$app" --timeout 60 \
   >"$work/int.out" 2>"$work/int.err" &
 int_pid=$!
-for _ in $(seq 1 100); do grep -q 'state=' "$work/int.err" 2>/dev/null && break; sleep 0.05; done
+wait_for_match "$work/int.err" 'state=' >/dev/null
 kill -INT "$int_pid"
 wait "$int_pid" && rc=0 || rc=$?
 check "Ctrl-C: exit code 130" test "$rc" -eq 130

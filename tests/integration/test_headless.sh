@@ -12,12 +12,7 @@ mkfifo "$fifo"
 pid=$!
 bg_pids+=("$pid")
 exec 3>"$fifo"
-url=""
-for _ in $(seq 1 100); do
-  url=$(grep -m1 -oE '^http://127\.0\.0\.1:[0-9]+/authorize\?[^ ]*' "$work/err" || true)
-  [ -n "$url" ] && break
-  sleep 0.05
-done
+url=$(wait_for_match "$work/err" '^http://127\.0\.0\.1:[0-9]+/authorize\?[^ ]*')
 check "the authorize URL is printed" test -n "$url"
 check "an ssh -L forwarding hint is printed" grep -qE 'ssh -L [0-9]+:127\.0\.0\.1:[0-9]+' "$work/err"
 # What a browser elsewhere ends on: the sandbox's redirect to our loopback callback.
