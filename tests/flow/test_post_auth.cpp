@@ -113,3 +113,18 @@ TEST_CASE("a failing optional post-authorization request warns; a required one t
                        "answer has no 'dc'; nothing was stored",
                        ProviderError);
 }
+
+TEST_CASE("post-authorization failures never show the token or the answer (E2)") {
+  const std::string token = "at-0123456789-secret-value";
+  auto p = test::provider_from("[[p.post_authorization]]\nurl = \"https://a.example/m\"\n"
+                               "keep = { dc = \"dc\" }\n");
+  test::FakeHttpClient http;
+  // A provider that echoes the request, token included, in an error body.
+  http.replies.push_back({401, {}, "{\"error\":\"bad token " + token + "\"}"});
+  PostAuthOutcome out = run_post_authorization(p, tokens_with(token), {}, http);
+  REQUIRE(out.warnings.size() == 1);
+  CHECK(out.warnings[0].find(token) == std::string::npos);
+  CHECK(out.warnings[0].find("bad token") == std::string::npos);
+  REQUIRE(http.requests.size() == 1);
+  CHECK(http.requests[0].url.find(token) == std::string::npos); // the token is a header only
+}

@@ -2,6 +2,7 @@
 // Environments and post-authorization requests in the catalog: loading, validation
 // messages, and applying an environment.
 #include "error.hpp"
+#include "flow/authorize_url.hpp"
 #include "providers/catalog.hpp"
 #include "providers/variants.hpp"
 #include "support/catalog_fixture.hpp"
@@ -218,4 +219,27 @@ TEST_CASE("the shipped catalog has at least 60 providers and the issue's variant
     CAPTURE(slug);
     CHECK(!catalog.find(slug)->post_authorization.empty());
   }
+}
+
+TEST_CASE("resolve_provider applies the app's environment before filling templates") {
+  Provider p = parse_x("userinfo_url = \"https://{account_host}/userinfo\"\n"
+                       "template_defaults = { account_host = \"account.example\" }\n"
+                       "[x.environments.demo]\n"
+                       "token_url = \"https://demo.as.example/t\"\n"
+                       "template_defaults = { account_host = \"account-d.example\" }\n");
+  flow::App app;
+  app.environment = "demo";
+  Provider demo = flow::resolve_provider(p, app, {}, nullptr);
+  CHECK(demo.token_url == "https://demo.as.example/t");
+  CHECK(demo.authorization_url == "https://as.example/a");
+  CHECK(demo.userinfo_url == "https://account-d.example/userinfo");
+  // A --set value still wins over the environment's default.
+  CHECK(flow::resolve_provider(p, app, {{"account_host", "mine.example"}}, nullptr).userinfo_url
+        == "https://mine.example/userinfo");
+  app.environment = "";
+  CHECK(flow::resolve_provider(p, app, {}, nullptr).userinfo_url
+        == "https://account.example/userinfo");
+  app.environment = "nope";
+  CHECK_THROWS_WITH_AS(flow::resolve_provider(p, app, {}, nullptr),
+                       "provider 'x' has no environment 'nope' (known: demo)", UsageError);
 }

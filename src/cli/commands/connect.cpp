@@ -8,6 +8,7 @@
 #include "error.hpp"
 #include "flow/authorize_url.hpp"
 #include "flow/device.hpp"
+#include "flow/post_auth.hpp"
 #include "flow/redirect.hpp"
 #include "flow/token_exchange.hpp"
 #include "flow/url.hpp"
@@ -234,6 +235,12 @@ void run_device(AppContext& ctx, const ConnectOptions& o, bool open_browser) {
                           sys::interrupted};
   flow::TokenSet tokens = flow::poll_device_token(provider, resolved.app, authorization,
                                                   flow::join_scopes(scopes, " "), ports);
+  // The same account details as after a browser sign-in (no callback values here).
+  flow::PostAuthOutcome outcome = flow::run_post_authorization(provider, tokens, {}, http);
+  for (const auto& warning : outcome.warnings)
+    progress.warn(warning);
+  for (const auto& [key, value] : outcome.kept.items())
+    tokens.extra[key] = value;
   flow::Credential credential;
   credential.id = sys::random_id("cred");
   credential.app_id = resolved.app.id;
