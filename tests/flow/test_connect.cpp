@@ -210,3 +210,34 @@ TEST_CASE("a token error that echoes the request does not reveal code or verifie
     CHECK(message.find("[redacted]") != std::string::npos);
   }
 }
+
+TEST_CASE("connect runs the post-authorization requests with the new token and keeps values") {
+  Rig rig;
+  rig.plan.provider = test::provider_from("[[p.post_authorization]]\n"
+                                          "url = \"https://api.as.example/sites\"\n"
+                                          "keep = { cloudId = \"0.id\" }\n");
+  rig.http.replies.push_back(k_token_ok);
+  rig.http.replies.push_back({200, {}, R"([{"id":"site-7"}])"});
+  rig.browse({"code=the-code&state=state-0123456789abcdef0123"});
+  Credential c = rig.run();
+  REQUIRE(rig.http.requests.size() == 2);
+  CHECK(rig.http.requests[1].url == "https://api.as.example/sites");
+  CHECK(find_header(rig.http.requests[1].headers, "Authorization") == "Bearer at-1");
+  REQUIRE(rig.stored.size() == 1);
+  CHECK(rig.stored[0].extra.at("cloudId") == "site-7");
+  CHECK(c.tokens.extra.at("cloudId") == "site-7");
+}
+
+TEST_CASE("a required post-authorization request that fails stores nothing") {
+  Rig rig;
+  rig.plan.provider = test::provider_from("[[p.post_authorization]]\n"
+                                          "url = \"https://api.as.example/meta\"\n"
+                                          "keep = { dc = \"dc\" }\nrequired = true\n");
+  rig.http.replies.push_back(k_token_ok);
+  rig.http.replies.push_back({500, {}, "oops"});
+  rig.browse({"code=the-code&state=state-0123456789abcdef0123"});
+  CHECK_THROWS_AS(rig.run(), ProviderError);
+  CHECK(rig.stored.empty());
+  REQUIRE(rig.pages.size() == 1);
+  CHECK(rig.pages[0].status != 200);
+}
