@@ -111,7 +111,11 @@ PostAuthOutcome run_post_authorization(const providers::Provider& provider, cons
         continue;
       }
       problem = std::get<std::string>(result);
-    } catch (const Error& e) { // no answer, a value nothing fills, or a URL not https
+    } catch (const NetworkError& e) { // no answer: exit 6 rather than 3 when required
+      if (request.required)
+        throw NetworkError(what + " failed: " + e.what() + "; nothing was stored");
+      problem = e.what();
+    } catch (const Error& e) { // a value nothing fills, or a URL not https
       problem = e.what();
     }
     if (request.required)

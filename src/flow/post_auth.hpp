@@ -42,7 +42,8 @@ struct PostAuthOutcome {
 };
 
 // Runs the provider's post-authorization requests in catalog order; values kept by one
-// fill the URLs of the next. A failing request marked `required` throws ProviderError;
+// fill the URLs of the next. A failing request marked `required` throws ProviderError
+// (NetworkError when no answer arrived);
 // any other failure is a warning and the credential is kept without its values.
 // `callback_kept` and tokens.extra provide the values known before the first request.
 PostAuthOutcome run_post_authorization(const providers::Provider& provider, const TokenSet& tokens,

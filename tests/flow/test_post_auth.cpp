@@ -128,3 +128,12 @@ TEST_CASE("post-authorization failures never show the token or the answer (E2)")
   REQUIRE(http.requests.size() == 1);
   CHECK(http.requests[0].url.find(token) == std::string::npos); // the token is a header only
 }
+
+TEST_CASE("a required post-authorization request with no answer is a network error") {
+  struct Offline : HttpClient {
+    HttpResponse send(const HttpRequest&) override { throw NetworkError("connection refused"); }
+  } offline;
+  auto p = test::provider_from("[[p.post_authorization]]\nurl = \"https://a.example/m\"\n"
+                               "keep = { dc = \"dc\" }\nrequired = true\n");
+  CHECK_THROWS_AS(run_post_authorization(p, tokens_with("tok"), {}, offline), NetworkError);
+}

@@ -51,6 +51,7 @@ BROWSER="$UA" ol connect "$app" --redirect-uri http://127.0.0.1/cb --timeout 60 
 check "connect through the environment exits 0" test "$rc" -eq 0
 [ "$rc" -eq 0 ] || cat "$work/connect.err"
 after=$(oidc_stats | node -e "let s='';process.stdin.on('data',c=>s+=c).on('end',()=>console.log(JSON.parse(s).userinfo_requests))")
+check "stdout is exactly one JSON document" is_json_only "$work/connect.json"
 check "the authorize URL was the environment's" grep -qE "^$issuer/auth\?response_type=code&" "$work/connect.err"
 check "exactly one post-authorization request reached the server" test "$after" -eq $((before + 1))
 token=$(json_get "$work/connect.json" d.credential.properties.access_token)
