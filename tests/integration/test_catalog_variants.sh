@@ -29,6 +29,15 @@ keep = { account_sub = "sub", account_email = "email" }
 required = true
 TOML
 
+count=$(ol providers list --json | node -e "let s='';process.stdin.on('data',c=>s+=c).on('end',()=>console.log(JSON.parse(s).filter(p=>p.slug!=='staged'&&p.grant_types.length>0).length))")
+check "providers list --json lists at least 60 shipped providers with grant types" test "$count" -ge 60
+check "providers check passes on the shipped catalog" ol providers check "$OAUTHLINK_CATALOG"
+printf '[broken]\nname = "B"\ndocs = "https://d.example"\nauthorization_url = "https://a.example/a"\ntoken_url = "https://a.example/t"\n[broken.environments.sandbox]\ntoken_url = "http://a.example/t"\n' >"$work/broken.toml"
+rc=0
+ol providers check "$work/broken.toml" >"$work/broken.out" 2>&1 || rc=$?
+check "a broken environment: exit 7" test "$rc" -eq 7
+check "a broken environment: file, line, provider and field named" \
+  grep -qF "$work/broken.toml:7: provider 'broken': environments.sandbox.token_url: must be an https URL" "$work/broken.out"
 check "providers check accepts the overlay" ol providers check "$XDG_CONFIG_HOME/oauthlink/providers.toml"
 ol providers show staged >"$work/show.txt"
 check "providers show lists the environment" grep -q "Environments: staging" "$work/show.txt"
