@@ -215,6 +215,15 @@ TEST_CASE("the shipped catalog has at least 60 providers and the issue's variant
   CHECK(apply_environment(*catalog.find("salesforce"), "sandbox")
             .token_url.find("test.salesforce.com")
         != std::string::npos);
+  // An environment that only changes a template default moves every endpoint.
+  flow::App zoho_eu;
+  zoho_eu.environment = "eu";
+  flow::App zoho_us;
+  Provider eu = flow::resolve_provider(*catalog.find("zoho"), zoho_eu, {}, nullptr);
+  Provider us = flow::resolve_provider(*catalog.find("zoho"), zoho_us, {}, nullptr);
+  CHECK(eu.token_url != us.token_url);
+  CHECK(eu.token_url.find(".eu/") != std::string::npos);
+  CHECK(eu.revocation_url.find(".eu/") != std::string::npos);
   for (const char* slug : {"atlassian", "mailchimp", "docusign", "harvest"}) {
     CAPTURE(slug);
     CHECK(!catalog.find(slug)->post_authorization.empty());
