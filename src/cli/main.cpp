@@ -53,6 +53,9 @@ int run(int argc, char** argv) {
   register_sandbox(app, ctx);
   register_token(app, ctx);
   register_doctor(app, ctx);
+  register_status(app, ctx);
+  register_exec(app, ctx);
+  register_api(app, ctx);
 
   try {
     app.parse(argc, argv);
@@ -70,7 +73,7 @@ int run(int argc, char** argv) {
       return app.exit(e);
     throw UsageError(std::string(e.what()) + " (see --help)");
   }
-  return 0;
+  return ctx.exit_status;
 }
 
 } // namespace
