@@ -4,7 +4,6 @@
 #include "cli/commands/commands.hpp"
 #include "cli/output.hpp"
 #include "error.hpp"
-#include "net/curl_http_client.hpp"
 #include "sys/signals.hpp"
 
 #include <CLI/CLI.hpp>
@@ -129,7 +128,6 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i)
     json = json || std::string(argv[i]) == "--json";
   oauthlink::sys::install_signal_handlers();
-  oauthlink::net::init_http();
   try {
     return oauthlink::cli::run(argc, argv);
   } catch (const oauthlink::UsageError& e) {
