@@ -78,6 +78,7 @@ check "exec: the exit status passes through" test "$(status_of ol exec "$cred" -
 check "exec: a signal n gives 128+n" test "$(status_of ol exec "$cred" -- sh -c 'kill -TERM $$')" -eq 143
 ol exec "$cred" -- sh -c 'cat /proc/$$/cmdline /proc/$PPID/cmdline' >"$work/cmdlines"
 check "exec: no token on the argv of oauthlink or the command" bash -c "! grep -aqF '$at0' '$work/cmdlines' && grep -aq exec '$work/cmdlines'"
+check "exec: a command that is not found gives 127" test "$(status_of ol exec "$cred" -- /nonexistent/cmd)" -eq 127
 check "exec without -- is a usage error" test "$(status_of ol exec "$cred")" -eq 2
 
 # --- api

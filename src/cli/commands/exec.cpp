@@ -56,8 +56,12 @@ int run_command(const std::vector<std::string>& command, const flow::EnvVars& va
   std::cout.flush();
   pid_t pid = 0;
   int rc = ::posix_spawnp(&pid, argv[0], nullptr, nullptr, argv.data(), envp.data());
-  if (rc != 0)
-    throw Error("exec: cannot run '" + command[0] + "': " + std::strerror(rc));
+  if (rc != 0) {
+    // As env(1) and shells do: 127 when the command is not found, 126 when it cannot run.
+    std::cerr << "oauthlink: exec: cannot run '" << command[0] << "': " << std::strerror(rc)
+              << '\n';
+    return rc == ENOENT ? 127 : 126;
+  }
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR)
