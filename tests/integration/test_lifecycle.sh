@@ -92,7 +92,7 @@ check "api -H Authorization is refused (exit 2)" test "$(status_of ol api "$cred
 check "api: a URL outside the API base is refused (exit 2)" test "$(status_of ol api "$cred" http://127.0.0.1:1/other)" -eq 2
 tokens "{\"invalidate\":\"$at0\"}"
 refresh_before=$(stats d.refresh)
-ol api "$cred" /again >"$work/api4.json"
+ol --verbose api "$cred" /again >"$work/api4.json" 2>"$work/verbose-api.err"
 check "api: on a 401, one refresh and one retry succeed (F1)" test "$(json_get "$work/api4.json" d.path)" = /api/t1/again
 check "api: exactly one refresh request" test "$(stats d.refresh)" -eq $((refresh_before + 1))
 check "api: the retry carried the new token" test "$(stats "d.api_auth.slice(-2).join()")" = "false,true"
@@ -101,7 +101,7 @@ check "the rotated refresh token was stored" test -n "$rt1" -a "$rt1" != "$rt0"
 
 # --- refresh without refresh_token keeps the stored one (F1)
 mode '{"refresh":"no_rt"}'
-at2=$(ol refresh "$cred")
+at2=$(ol --verbose refresh "$cred" 2>"$work/verbose-refresh.err")
 check "a refresh answer without refresh_token: new access token" test -n "$at2"
 check "a refresh answer without refresh_token keeps the stored one (F1)" test "$(prop d.properties.refresh_token)" = "$rt1"
 check "the last refresh is recorded as ok" test "$(prop d.metadata.last_refresh.status)" = ok
@@ -138,7 +138,14 @@ mode '{"revoke":"400"}'
 check "revoke: 400 unsupported_token_type is reported, credential kept (F4)" bash -c "test $(status_of ol credentials revoke "$cred") -eq 3 && grep -q unsupported_token_type '$work/err' && '$OAUTHLINK_BIN' credentials show $cred >/dev/null"
 mode '{"revoke":"ok"}'
 revokes_before=$(stats d.revoke)
-check "revoke: 200 with an empty body deletes locally (F4)" bash -c "'$OAUTHLINK_BIN' credentials revoke $cred | grep -q 'revoked and deleted'"
+secrets_seen="$at0 $rt0 $rt1 $at2 $(prop d.properties.access_token) $(prop d.properties.refresh_token)"
+check "revoke: 200 with an empty body deletes locally (F4)" bash -c "'$OAUTHLINK_BIN' --verbose credentials revoke $cred 2>'$work/verbose-revoke.err' | grep -q 'revoked and deleted'"
+leaks=0
+for s in $secrets_seen stub-secret; do
+  grep -qF -- "$s" "$work"/verbose-*.err && leaks=$((leaks + 1))
+done
+check "--verbose api, refresh and revoke log no token or client secret (E2)" test "$leaks" -eq 0
+check "--verbose did log the requests" grep -q "POST $base/revoke" "$work/verbose-revoke.err"
 check "revoke: refresh token first, then access token, with client auth" test "$(stats "d.revoked.slice($revokes_before).map(r=>r.hint+':'+r.basic).join()")" = "refresh_token:true,access_token:true"
 check "revoke: the credential is gone" test "$(status_of ol credentials show "$cred")" -eq 1
 
