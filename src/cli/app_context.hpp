@@ -23,6 +23,8 @@ struct GlobalOptions {
 class AppContext {
 public:
   GlobalOptions options;
+  // What main returns after a command that succeeded (`exec` passes its child's status).
+  int exit_status = 0;
 
   // The shipped catalog, overlaid by $XDG_CONFIG_HOME/oauthlink/providers.toml if present.
   const providers::Catalog& catalog();

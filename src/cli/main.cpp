@@ -4,7 +4,6 @@
 #include "cli/commands/commands.hpp"
 #include "cli/output.hpp"
 #include "error.hpp"
-#include "net/curl_http_client.hpp"
 #include "sys/signals.hpp"
 
 #include <CLI/CLI.hpp>
@@ -53,6 +52,9 @@ int run(int argc, char** argv) {
   register_sandbox(app, ctx);
   register_token(app, ctx);
   register_doctor(app, ctx);
+  register_status(app, ctx);
+  register_exec(app, ctx);
+  register_api(app, ctx);
 
   try {
     app.parse(argc, argv);
@@ -70,7 +72,7 @@ int run(int argc, char** argv) {
       return app.exit(e);
     throw UsageError(std::string(e.what()) + " (see --help)");
   }
-  return 0;
+  return ctx.exit_status;
 }
 
 } // namespace
@@ -126,7 +128,6 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i)
     json = json || std::string(argv[i]) == "--json";
   oauthlink::sys::install_signal_handlers();
-  oauthlink::net::init_http();
   try {
     return oauthlink::cli::run(argc, argv);
   } catch (const oauthlink::UsageError& e) {

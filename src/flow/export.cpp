@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "flow/export.hpp"
 
+#include "error.hpp"
+
 #include <algorithm>
+#include <set>
 
 namespace oauthlink::flow {
 
@@ -10,6 +13,21 @@ std::string default_env_prefix(const std::string& provider) {
   for (char c : provider)
     out += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return out;
+}
+
+EnvVars credentials_env(const std::vector<Credential>& credentials,
+                        const std::optional<std::string>& prefix) {
+  EnvVars vars;
+  std::set<std::string> names;
+  for (const auto& c : credentials) {
+    for (auto& var : credential_env(c, prefix ? *prefix : default_env_prefix(c.provider))) {
+      if (!names.insert(var.first).second)
+        throw UsageError("two credentials would both set " + var.first
+                         + "; give them one at a time with --prefix");
+      vars.push_back(std::move(var));
+    }
+  }
+  return vars;
 }
 
 namespace {

@@ -5,6 +5,7 @@
 
 #include "flow/credential.hpp"
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -18,6 +19,10 @@ using EnvVars = std::vector<std::pair<std::string, std::string>>;
 // defaults to the provider slug in upper case with '-' as '_'.
 EnvVars credential_env(const Credential& credential, const std::string& prefix);
 std::string default_env_prefix(const std::string& provider);
+// The variables of several credentials, each under `prefix` (nullopt: its provider's
+// default). Throws UsageError when two would set the same name.
+EnvVars credentials_env(const std::vector<Credential>& credentials,
+                        const std::optional<std::string>& prefix);
 
 // 'a'\''b' quoting: safe for any byte sequence in sh, bash, zsh and dash.
 std::string shell_quote(const std::string& value);

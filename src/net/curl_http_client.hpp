@@ -32,7 +32,8 @@ private:
   CurlOptions m_options;
 };
 
-// Call once at program start, before threads (curl_global_init).
+// Loads libcurl and runs curl_global_init, once; send() does it on first use, so a
+// command that makes no request never loads libcurl. Throws NetworkError if it cannot.
 void init_http();
 
 } // namespace oauthlink::net

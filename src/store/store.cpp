@@ -2,15 +2,11 @@
 #include "store/store.hpp"
 
 #include "error.hpp"
+#include "store/crypto.hpp"
+#include "store/key.hpp"
+#include "store/private_file.hpp"
 
 #include <sqlite3.h>
-
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 
 namespace oauthlink::store {
 
@@ -37,50 +33,46 @@ CREATE TABLE IF NOT EXISTS credentials (
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL
 );
-PRAGMA user_version = 1;
+CREATE TABLE IF NOT EXISTS meta (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
 )sql";
 
-// Checks one path we are about to trust with secrets (SECURITY.md E3).
-void check_private(const std::string& path, bool directory) {
-  struct stat st {};
-  if (::lstat(path.c_str(), &st) != 0)
-    throw StoreError(path + ": " + std::strerror(errno));
-  if (S_ISLNK(st.st_mode))
-    throw StoreError(path + ": is a symbolic link; refusing to use it");
-  if (directory ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
-    throw StoreError(path + ": is not a " + (directory ? "directory" : "regular file"));
-  if (st.st_uid != ::geteuid())
-    throw StoreError(path + ": is owned by another user; refusing to use it");
-  if (st.st_mode & 077)
-    throw StoreError(path + ": is accessible by group or others (mode "
-                     + std::to_string((st.st_mode >> 6) & 7) + std::to_string((st.st_mode >> 3) & 7)
-                     + std::to_string(st.st_mode & 7) + "); run chmod "
-                     + (directory ? "700" : "600") + " on it");
+// 1: plaintext secrets (before encryption at rest); 2: secrets sealed with the store key.
+constexpr int64_t k_schema_version = 2;
+const char* const k_key_check = "oauthlink store key check";
+
+// The secret fields of each table's JSON body, sealed with the row's identity as aad.
+const std::vector<std::string> k_app_secrets = {"client_secret"};
+const std::vector<std::string> k_credential_secrets = {"access_token", "refresh_token", "id_token"};
+
+std::string aad(const std::string& table, const std::string& id, const std::string& field) {
+  return "oauthlink/v1|" + table + "|" + id + "|" + field;
 }
 
-void make_private_dir(const std::string& dir) {
-  // Create each missing component; only the last one must be private.
-  for (size_t pos = 1; pos <= dir.size(); ++pos) {
-    if (pos == dir.size() || dir[pos] == '/') {
-      std::string part = dir.substr(0, pos);
-      if (::mkdir(part.c_str(), 0700) != 0 && errno != EEXIST)
-        throw StoreError(part + ": cannot create directory: " + std::strerror(errno));
-    }
+// Empty values stay empty: they hold no secret, and "no refresh token" must stay visible.
+void seal_fields(json& body, const Key& key, const std::string& table, const std::string& id,
+                 const std::vector<std::string>& fields) {
+  for (const auto& field : fields) {
+    auto it = body.find(field);
+    if (it != body.end() && it->is_string() && !it->get_ref<const std::string&>().empty())
+      *it = seal(key, it->get<std::string>(), aad(table, id, field));
   }
-  check_private(dir, true);
 }
 
-// Creates the file 0600 whatever the umask, never following a link (SECURITY.md E3).
-void make_private_file(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0)
-    throw StoreError(path + ": cannot open: " + std::strerror(errno));
-  struct stat st {};
-  bool fresh = ::fstat(fd, &st) == 0 && st.st_size == 0;
-  if (fresh)
-    ::fchmod(fd, 0600);
-  ::close(fd);
-  check_private(path, false);
+void unseal_fields(json& body, const Key& key, const std::string& table, const std::string& id,
+                   const std::vector<std::string>& fields) {
+  for (const auto& field : fields) {
+    auto it = body.find(field);
+    if (it == body.end() || !it->is_string() || it->get_ref<const std::string&>().empty())
+      continue;
+    auto plain = unseal(key, it->get<std::string>(), aad(table, id, field));
+    if (!plain)
+      throw StoreError("store: " + table + " row " + id + ": " + field
+                       + " cannot be decrypted (changed, or moved from another row)");
+    *it = *plain;
+  }
 }
 
 json app_to_json(const flow::App& app) {
@@ -96,11 +88,12 @@ json app_to_json(const flow::App& app) {
           {"environment", app.environment}};
 }
 
-flow::App app_from_row(const std::string& id, const std::string& provider, const std::string& body,
-                       int64_t created_at) {
+flow::App app_from_row(const Key& key, const std::string& id, const std::string& provider,
+                       const std::string& body, int64_t created_at) {
   json j = json::parse(body, nullptr, false);
   if (j.is_discarded() || !j.is_object())
     throw StoreError("store: app " + id + " is corrupt");
+  unseal_fields(j, key, "apps", id, k_app_secrets);
   flow::App app;
   app.id = id;
   app.provider = provider;
@@ -130,12 +123,14 @@ json tokens_to_json(const flow::Credential& c) {
           {"metadata", c.metadata}};
 }
 
-flow::Credential credential_from_row(const std::string& id, const std::string& app_id,
-                                     const std::string& provider, const std::string& body,
-                                     int64_t created_at, int64_t updated_at) {
+flow::Credential credential_from_row(const Key& key, const std::string& id,
+                                     const std::string& app_id, const std::string& provider,
+                                     const std::string& body, int64_t created_at,
+                                     int64_t updated_at) {
   json j = json::parse(body, nullptr, false);
   if (j.is_discarded() || !j.is_object())
     throw StoreError("store: credential " + id + " is corrupt");
+  unseal_fields(j, key, "credentials", id, k_credential_secrets);
   flow::Credential c;
   c.id = id;
   c.app_id = app_id;
@@ -159,6 +154,8 @@ flow::Credential credential_from_row(const std::string& id, const std::string& a
 struct Store::Impl {
   sqlite3* db = nullptr;
   std::string path;
+  Key key{};
+  std::string key_source;
   ~Impl() {
     if (db)
       sqlite3_close(db);
@@ -176,6 +173,16 @@ struct Store::Impl {
       throw StoreError(path + ": " + text);
     }
   }
+
+  int64_t user_version();
+  std::string meta(const std::string& name);
+  // Inside a write transaction: creates or upgrades the schema. A version-1 store (from
+  // before encryption at rest) has its plaintext secrets sealed in place.
+  // Returns true when it sealed plaintext rows.
+  bool upgrade();
+  void seal_table(const char* table, const std::vector<std::string>& fields);
+  // Throws StoreError naming the key source when the store was written with another key.
+  void check_key();
 };
 
 namespace {
@@ -225,6 +232,64 @@ private:
 
 } // namespace
 
+int64_t Store::Impl::user_version() {
+  Statement s(db, "PRAGMA user_version", path);
+  return s.step() ? s.integer(0) : 0;
+}
+
+std::string Store::Impl::meta(const std::string& name) {
+  Statement s(db, "SELECT value FROM meta WHERE name = ?", path);
+  s.bind(1, name);
+  return s.step() ? s.text(0) : "";
+}
+
+bool Store::Impl::upgrade() {
+  int64_t version = user_version();
+  if (version > k_schema_version)
+    throw StoreError(path + ": written by a newer oauthlink (schema " + std::to_string(version)
+                     + "); upgrade oauthlink");
+  exec(k_schema);
+  if (version == 1) {
+    seal_table("apps", k_app_secrets);
+    seal_table("credentials", k_credential_secrets);
+  }
+  if (meta("key_check").empty()) {
+    Statement s(db, "INSERT INTO meta (name, value) VALUES ('key_check', ?)", path);
+    s.bind(1, seal(key, k_key_check, aad("meta", "key_check", "value")));
+    s.step();
+  }
+  exec(("PRAGMA user_version = " + std::to_string(k_schema_version) + ";").c_str());
+  return version == 1;
+}
+
+void Store::Impl::seal_table(const char* table, const std::vector<std::string>& fields) {
+  std::vector<std::pair<std::string, std::string>> rows;
+  {
+    Statement s(db, (std::string("SELECT id, body FROM ") + table).c_str(), path);
+    while (s.step())
+      rows.emplace_back(s.text(0), s.text(1));
+  }
+  for (auto& [id, text] : rows) {
+    json body = json::parse(text, nullptr, false);
+    if (body.is_discarded() || !body.is_object())
+      throw StoreError(path + ": " + table + " row " + id + " is corrupt");
+    seal_fields(body, key, table, id, fields);
+    Statement u(db, (std::string("UPDATE ") + table + " SET body = ? WHERE id = ?").c_str(), path);
+    u.bind(1, body.dump()).bind(2, id);
+    u.step();
+  }
+}
+
+void Store::Impl::check_key() {
+  std::string check = meta("key_check");
+  auto plain = unseal(key, check, aad("meta", "key_check", "value"));
+  if (!plain || *plain != k_key_check)
+    throw StoreError(path + ": its secrets were encrypted with another key than the one from "
+                     + key_source
+                     + "; set OAUTHLINK_KEY to the key the store was written with, or restore "
+                       "its key file");
+}
+
 Store::Store(std::unique_ptr<Impl> impl)
     : m_impl(std::move(impl)) {}
 Store::~Store() = default;
@@ -237,30 +302,55 @@ const std::string& Store::path() const {
 
 Store Store::open(const std::string& dir) {
   make_private_dir(dir);
+  return open(dir, load_store_key(dir));
+}
+
+Store Store::open(const std::string& dir, const StoreKey& key) {
+  make_private_dir(dir);
   auto impl = std::make_unique<Impl>();
   impl->path = dir + "/store.db";
+  impl->key = key.key;
+  impl->key_source = key.source;
   make_private_file(impl->path);
+  // A store made read-only (chmod u-w) stays so, even for root: writes then fail before
+  // any provider call (SECURITY.md E6).
+  int mode = is_read_only(impl->path) ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
   if (sqlite3_open_v2(impl->path.c_str(), &impl->db,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_FULLMUTEX, nullptr)
+                      mode | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_FULLMUTEX, nullptr)
       != SQLITE_OK)
     impl->fail("cannot open store");
   // Longer than one provider call (curl's 30 s cap): a process waiting for another's
   // refresh must outlast it.
   sqlite3_busy_timeout(impl->db, 45000);
   // WAL and -shm files are created by SQLite with the main file's permissions.
-  impl->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
-  impl->exec("BEGIN IMMEDIATE;");
-  try {
-    impl->exec(k_schema);
-    impl->exec("COMMIT;");
-  } catch (...) {
-    sqlite3_exec(impl->db, "ROLLBACK;", nullptr, nullptr, nullptr);
-    throw;
+  impl->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+             "PRAGMA secure_delete=ON;");
+  // The common case reads only: a current store needs no write transaction to open.
+  if (impl->user_version() != k_schema_version) {
+    impl->exec("BEGIN IMMEDIATE;");
+    bool migrated = false;
+    try {
+      migrated = impl->upgrade();
+      impl->exec("COMMIT;");
+    } catch (...) {
+      sqlite3_exec(impl->db, "ROLLBACK;", nullptr, nullptr, nullptr);
+      throw;
+    }
+    // Rewrite the file so no free page keeps an old plaintext secret.
+    if (migrated)
+      impl->exec("VACUUM; PRAGMA wal_checkpoint(TRUNCATE);");
   }
+  impl->check_key();
   return Store(std::move(impl));
 }
 
+const std::string& Store::key_source() const {
+  return m_impl->key_source;
+}
+
 void Store::check_writable() {
+  if (sqlite3_db_readonly(m_impl->db, "main") == 1)
+    throw StoreError(m_impl->path + ": the store is read-only");
   m_impl->exec("BEGIN IMMEDIATE;");
   // A write that is rolled back: proves the file and its journal can be written.
   try {
@@ -275,7 +365,9 @@ void Store::check_writable() {
 void Store::add_app(const flow::App& app) {
   Statement s(m_impl->db, "INSERT INTO apps (id, provider, body, created_at) VALUES (?, ?, ?, ?)",
               m_impl->path);
-  s.bind(1, app.id).bind(2, app.provider).bind(3, app_to_json(app).dump()).bind(4, app.created_at);
+  json body = app_to_json(app);
+  seal_fields(body, m_impl->key, "apps", app.id, k_app_secrets);
+  s.bind(1, app.id).bind(2, app.provider).bind(3, body.dump()).bind(4, app.created_at);
   s.step();
 }
 
@@ -284,7 +376,7 @@ std::vector<flow::App> Store::list_apps() {
               m_impl->path);
   std::vector<flow::App> apps;
   while (s.step())
-    apps.push_back(app_from_row(s.text(0), s.text(1), s.text(2), s.integer(3)));
+    apps.push_back(app_from_row(m_impl->key, s.text(0), s.text(1), s.text(2), s.integer(3)));
   return apps;
 }
 
@@ -294,7 +386,7 @@ std::optional<flow::App> Store::find_app(const std::string& id) {
   s.bind(1, id);
   if (!s.step())
     return std::nullopt;
-  return app_from_row(s.text(0), s.text(1), s.text(2), s.integer(3));
+  return app_from_row(m_impl->key, s.text(0), s.text(1), s.text(2), s.integer(3));
 }
 
 bool Store::remove_app(const std::string& id) {
@@ -332,13 +424,21 @@ void Store::save_credential(const flow::Credential& c) {
               "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body, "
               "updated_at = excluded.updated_at",
               m_impl->path);
-  s.bind(1, c.id).bind(2, c.app_id).bind(3, c.provider).bind(4, tokens_to_json(c).dump());
+  json body = tokens_to_json(c);
+  seal_fields(body, m_impl->key, "credentials", c.id, k_credential_secrets);
+  s.bind(1, c.id).bind(2, c.app_id).bind(3, c.provider).bind(4, body.dump());
   s.bind(5, c.created_at).bind(6, c.updated_at);
   s.step();
 }
 
 flow::Credential Store::update_credential(const std::string& id,
                                           const std::function<bool(flow::Credential&)>& update) {
+  // BEGIN IMMEDIATE succeeds on a read-only connection; the failure would come only at the
+  // write, after `update` spent a rotating refresh token.
+  if (sqlite3_db_readonly(m_impl->db, "main") == 1)
+    throw StoreError(
+        m_impl->path
+        + ": the store is read-only (chmod u+w on it to allow changes); nothing was changed");
   m_impl->exec("BEGIN IMMEDIATE;");
   try {
     auto current = find_credential(id);
@@ -371,8 +471,8 @@ std::vector<flow::Credential> Store::list_credentials() {
               m_impl->path);
   std::vector<flow::Credential> out;
   while (s.step())
-    out.push_back(credential_from_row(s.text(0), s.text(1), s.text(2), s.text(3), s.integer(4),
-                                      s.integer(5)));
+    out.push_back(credential_from_row(m_impl->key, s.text(0), s.text(1), s.text(2), s.text(3),
+                                      s.integer(4), s.integer(5)));
   return out;
 }
 
@@ -384,7 +484,7 @@ std::optional<flow::Credential> Store::find_credential(const std::string& id) {
   s.bind(1, id);
   if (!s.step())
     return std::nullopt;
-  return credential_from_row(s.text(0), s.text(1), s.text(2), s.text(3), s.integer(4),
+  return credential_from_row(m_impl->key, s.text(0), s.text(1), s.text(2), s.text(3), s.integer(4),
                              s.integer(5));
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "flow/credential.hpp"
+#include "store/key.hpp"
 
 #include <functional>
 #include <memory>
@@ -17,12 +18,17 @@ class Store {
 public:
   // Opens (creating if needed) <dir>/store.db. Refuses a symlinked, foreign-owned or
   // group/world-accessible file or directory. Throws StoreError.
+  // Secrets are sealed with the key from load_store_key(dir) (OAUTHLINK_KEY or the key
+  // file); a store written with another key is refused (StoreError naming the source).
   static Store open(const std::string& dir);
+  static Store open(const std::string& dir, const StoreKey& key);
   ~Store();
   Store(Store&&) noexcept;
   Store& operator=(Store&&) noexcept;
 
   const std::string& path() const;
+  // Where the key came from: "OAUTHLINK_KEY" or "file <path>".
+  const std::string& key_source() const;
 
   // Throws StoreError unless a write transaction can start now (read-only file or
   // directory, a corrupt database): checked before a flow spends a one-time code.

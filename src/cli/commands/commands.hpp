@@ -23,6 +23,9 @@ void register_credentials(CLI::App& root, AppContext& ctx);
 void register_sandbox(CLI::App& root, AppContext& ctx);
 void register_token(CLI::App& root, AppContext& ctx);
 void register_doctor(CLI::App& root, AppContext& ctx);
+void register_status(CLI::App& root, AppContext& ctx);
+void register_exec(CLI::App& root, AppContext& ctx);
+void register_api(CLI::App& root, AppContext& ctx);
 
 // An app with its effective dialect: catalog entry + overrides + templates + discovery.
 struct ResolvedApp {
@@ -46,6 +49,13 @@ enum class RefreshMode { when_needed, always };
 // so concurrent processes refresh once. Throws LoginRequired when no refresh is possible.
 flow::Credential refresh_if_needed(AppContext& ctx, const std::string& id,
                                    std::optional<int64_t> min_ttl, RefreshMode mode);
+
+// `credentials revoke|verify|import`, added to the credentials group.
+void register_credential_lifecycle(CLI::App& group, AppContext& ctx);
+// Records {status, at, reason} as metadata[field] of the credential ("health",
+// "last_refresh"); a store that cannot be written only gets a warning.
+void record_credential_result(AppContext& ctx, const std::string& id, const std::string& field,
+                              bool ok, const std::string& reason);
 
 // Parses KEY=VALUE pairs of --set; throws UsageError on a malformed one.
 providers::StringMap parse_settings(const std::vector<std::string>& pairs);

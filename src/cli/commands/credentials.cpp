@@ -4,13 +4,13 @@
 #include "cli/output.hpp"
 #include "error.hpp"
 #include "flow/export.hpp"
+#include "flow/lifecycle.hpp"
 #include "sys/random.hpp"
 
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
 #include <iostream>
-#include <set>
 
 namespace oauthlink::cli {
 
@@ -25,6 +25,14 @@ struct ExportOptions {
   std::string prefix;
   bool prefix_given = false;
 };
+
+// "ok 2026-12-03T14:00:00Z" / "failed …" / "-" from a record_result entry.
+std::string result_summary(const flow::Credential& c, const char* field) {
+  auto it = c.metadata.find(field);
+  if (it == c.metadata.end() || !it->is_object())
+    return "-";
+  return it->value("status", "?") + " " + it->value("at", "");
+}
 
 void append_to_file(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::app | std::ios::binary);
@@ -58,20 +66,11 @@ void run_export(AppContext& ctx, const ExportOptions& o) {
     if (credentials.size() != 1)
       throw UsageError("--format header takes exactly one credential");
     const auto& t = credentials[0].tokens;
-    std::cout << "Authorization: " << t.token_type << " " << t.access_token << '\n';
+    std::cout << "Authorization: " << flow::authorization_value(t) << '\n';
     return;
   }
-  flow::EnvVars vars;
-  std::set<std::string> names;
-  for (const auto& c : credentials) {
-    std::string prefix = o.prefix_given ? o.prefix : flow::default_env_prefix(c.provider);
-    for (auto& var : flow::credential_env(c, prefix)) {
-      if (!names.insert(var.first).second)
-        throw UsageError("two credentials would both set " + var.first
-                         + "; export them one at a time with --prefix");
-      vars.push_back(std::move(var));
-    }
-  }
+  flow::EnvVars vars = flow::credentials_env(
+      credentials, o.prefix_given ? std::optional<std::string>(o.prefix) : std::nullopt);
   if (o.format == "shell") {
     std::cout << flow::format_shell(vars);
   } else if (o.format == "env") {
@@ -123,13 +122,15 @@ void register_credentials(CLI::App& root, AppContext& ctx) {
       print_json(out);
       return;
     }
-    std::vector<std::vector<std::string>> rows = {{"ID", "PROVIDER", "APP", "EXPIRES", "SCOPE"}};
+    std::vector<std::vector<std::string>> rows = {
+        {"ID", "PROVIDER", "APP", "EXPIRES", "SCOPE", "LAST REFRESH", "HEALTH"}};
     for (const auto& c : credentials) {
       std::string expires = !c.tokens.expires_at ? "never/unknown"
                             : *c.tokens.expires_at <= now
                                 ? "expired " + flow::format_time(*c.tokens.expires_at)
                                 : flow::format_time(*c.tokens.expires_at);
-      rows.push_back({c.id, c.provider, c.app_id, expires, c.tokens.scope});
+      rows.push_back({c.id, c.provider, c.app_id, expires, c.tokens.scope,
+                      result_summary(c, "last_refresh"), result_summary(c, "health")});
     }
     print_table(rows);
   });
@@ -146,6 +147,8 @@ void register_credentials(CLI::App& root, AppContext& ctx) {
                   "Variable name prefix (default: the provider, e.g. GITHUB)")
       ->each([export_opts](const std::string&) { export_opts->prefix_given = true; });
   exp->callback([&ctx, export_opts] { run_export(ctx, *export_opts); });
+
+  register_credential_lifecycle(*group, ctx);
 
   auto delete_id = std::make_shared<std::string>();
   auto* del = group->add_subcommand("delete", "Delete a stored credential (no provider call)");
@@ -181,6 +184,15 @@ void register_credentials(CLI::App& root, AppContext& ctx) {
         for (const auto& [pk, pv] : value.items())
           if (!pv.is_null())
             std::cout << pk << ": " << (pv.is_string() ? pv.get<std::string>() : pv.dump()) << '\n';
+      } else if (key == "metadata") {
+        for (const char* field : {"last_refresh", "health"}) {
+          if (!value.contains(field))
+            continue;
+          std::cout << field << ": " << result_summary(*c, field);
+          if (value[field].contains("reason"))
+            std::cout << " (" << terminal_safe(value[field].value("reason", "")) << ")";
+          std::cout << '\n';
+        }
       } else if (!value.is_object()) {
         std::cout << key << ": " << (value.is_string() ? value.get<std::string>() : value.dump())
                   << '\n';

@@ -5,6 +5,7 @@
 #include "cli/commands/commands.hpp"
 #include "error.hpp"
 #include "flow/authorize_url.hpp"
+#include "flow/lifecycle.hpp"
 #include "flow/refresh.hpp"
 #include "flow/token_exchange.hpp"
 
@@ -18,6 +19,11 @@ namespace {
 int64_t now_seconds() {
   return static_cast<int64_t>(std::time(nullptr));
 }
+
+flow::Credential refresh_locked(AppContext& ctx, flow::HttpClient& http,
+                                const ResolvedApp& resolved, const std::string& id,
+                                const std::string& before, std::optional<int64_t> min_ttl,
+                                RefreshMode mode, bool minted);
 
 struct TokenOptions {
   std::string id;
@@ -44,6 +50,23 @@ flow::Credential refresh_if_needed(AppContext& ctx, const std::string& id,
   ResolvedApp resolved = resolve_app(ctx, http, stored->app_id, {});
   // Under the write lock: another process may have refreshed while this one waited.
   const std::string before = stored->tokens.access_token;
+  try {
+    return refresh_locked(ctx, http, resolved, id, before, min_ttl, mode, minted);
+  } catch (const StoreError&) {
+    throw; // nothing was asked of the provider (E6), or the store itself failed
+  } catch (const Error& e) {
+    record_credential_result(ctx, id, "last_refresh", false, e.what());
+    throw;
+  }
+}
+
+namespace {
+
+flow::Credential refresh_locked(AppContext& ctx, flow::HttpClient& http,
+                                const ResolvedApp& resolved, const std::string& id,
+                                const std::string& before, std::optional<int64_t> min_ttl,
+                                RefreshMode mode, bool minted) {
+  using Mode = RefreshMode;
   return ctx.store().update_credential(id, [&](flow::Credential& c) {
     // Another process refreshed while this one waited for the lock: use its tokens.
     if (c.tokens.access_token != before)
@@ -55,6 +78,7 @@ flow::Credential refresh_if_needed(AppContext& ctx, const std::string& id,
       auto scopes = c.metadata.value("scopes", std::vector<std::string>{});
       flow::Credential fresh = mint_client_credentials(http, resolved, scopes, now_seconds());
       c = flow::apply_refresh(c, fresh.tokens, fresh.updated_at);
+      flow::record_result(c, "last_refresh", true, fresh.updated_at, "");
       return true;
     }
     flow::HttpRequest request =
@@ -79,9 +103,12 @@ flow::Credential refresh_if_needed(AppContext& ctx, const std::string& id,
     for (const auto& warning : fresh.warnings)
       std::cerr << "oauthlink: warning: " << warning << '\n';
     c = flow::apply_refresh(c, fresh, sent_at);
+    flow::record_result(c, "last_refresh", true, sent_at, "");
     return true;
   });
 }
+
+} // namespace
 
 void register_token(CLI::App& root, AppContext& ctx) {
   auto token_opts = std::make_shared<TokenOptions>();
