@@ -51,11 +51,29 @@ token_requests() { # token_requests GRANT
   oidc_stats | node -e "let s='';process.stdin.on('data',c=>s+=c).on('end',()=>{const d=JSON.parse(s);console.log(d.token_requests['$1']||0)})"
 }
 
-# Prints the first match of an extended REGEX in FILE once it appears (5 s at most; prints
-# nothing if it never does): for a URL a background connect writes on stderr.
+# Under load (CI runs the suite with -j2, once more under ASan) nothing here waits a fixed
+# time: the helpers below poll for a condition, up to a generous bound, and return as soon
+# as it holds. The bound only decides how long a broken test takes to fail.
+wait_bound=${OAUTHLINK_TEST_WAIT:-120} # seconds
+
+# wait_until DESCRIPTION COMMAND...: polls COMMAND until it succeeds (wait_bound seconds
+# at most); returns 1, with a message on stderr, if it never does.
+wait_until() {
+  local what=$1 tries=$((wait_bound * 20))
+  shift
+  for _ in $(seq 1 "$tries"); do
+    "$@" && return 0
+    sleep 0.05
+  done
+  echo "wait_until: gave up after ${wait_bound} s: $what" >&2
+  return 1
+}
+
+# Prints the first match of an extended REGEX in FILE once it appears (wait_bound seconds at
+# most; prints nothing if it never does): for a URL a background connect writes on stderr.
 wait_for_match() {
   local found=""
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 $((wait_bound * 20))); do
     found=$(grep -m1 -oE "$2" "$1" 2>/dev/null || true)
     [ -n "$found" ] && break
     sleep 0.05
@@ -63,13 +81,24 @@ wait_for_match() {
   printf '%s' "$found"
 }
 
-# Starts a private oidc-provider whose access tokens live TTL seconds; sets OWN_ISSUER.
+# True once something accepts TCP connections on 127.0.0.1:PORT.
+port_accepts() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# Waits until a listener started in the background accepts on 127.0.0.1:PORT.
+wait_for_port() { wait_until "a listener on 127.0.0.1:$1" port_accepts "$1"; }
+
+# Sets the lifetime of the access tokens OWN_ISSUER (or ISSUER) issues from now on.
+oidc_set_ttl() { # oidc_set_ttl SECONDS [ISSUER]
+  curl -fsS -X POST "${2:-$OWN_ISSUER}/__ttl?seconds=$1" >/dev/null
+}
+
+# Starts a private oidc-provider whose access tokens live TTL seconds (see oidc_set_ttl);
+# sets OWN_ISSUER.
 start_own_oidc() {
   local state="$work/own-oidc.json"
   OIDC_AT_TTL=$1 node "$here/oidc/server.mjs" --port 0 --state-file "$state" --quiet \
     2>"$work/own-oidc.log" &
   bg_pids+=($!)
-  for _ in $(seq 1 100); do [ -s "$state" ] && break; sleep 0.1; done
+  wait_until "oidc-provider's state file (log: $work/own-oidc.log)" test -s "$state"
   OWN_ISSUER=$(json_get "$state" d.issuer)
 }
 
@@ -78,7 +107,7 @@ start_sandbox() {
   SANDBOX_JSON="$work/sandbox.json"
   "$OAUTHLINK_BIN" sandbox --port 0 --json "$@" >"$SANDBOX_JSON" 2>"$work/sandbox.log" &
   bg_pids+=($!)
-  for _ in $(seq 1 100); do [ -s "$SANDBOX_JSON" ] && break; sleep 0.05; done
+  wait_until "the sandbox's JSON (log: $work/sandbox.log)" test -s "$SANDBOX_JSON"
   SANDBOX_ISSUER=$(json_get "$SANDBOX_JSON" d.issuer)
 }
 sandbox_secret() { json_get "$SANDBOX_JSON" "d.clients.find(c=>c.client_id==='$1').client_secret"; }

@@ -60,9 +60,26 @@ check "control characters in messages are escaped, not sent to the terminal" \
 
 # On a terminal, --client-secret-stdin prompts and does not echo (E1: from the tty).
 if command -v script >/dev/null; then
-  (sleep 0.5; printf 'tty-secret-0123456789\n'; sleep 0.5) |
-    script -qec "'$OAUTHLINK_BIN' apps add github --client-id tty --client-secret-stdin" /dev/null \
-      >"$work/tty.out" 2>&1 || true
+  # The secret is typed only once the prompt is shown and the terminal's echo is off (a
+  # fixed delay would race a slow start); the input stays open until the command ends.
+  mkfifo "$work/tty.in"
+  script -qec "'$OAUTHLINK_BIN' apps add github --client-id tty --client-secret-stdin" /dev/null \
+    <"$work/tty.in" >"$work/tty.out" 2>&1 &
+  tty_pid=$!
+  bg_pids+=("$tty_pid")
+  exec 4>"$work/tty.in"
+  prompt_shown_without_echo() {
+    grep -q "Client secret for tty:" "$work/tty.out" || return 1
+    local child pts flags
+    child=$(ps -o pid= --ppid "$tty_pid") || return 1
+    pts=$(readlink "/proc/${child//[^0-9]/}/fd/0") || return 1
+    flags=$(stty -F "$pts" -a) || return 1
+    grep -qw -- -echo <<<"$flags"
+  }
+  wait_until "the tty prompt with echo off" prompt_shown_without_echo 2>/dev/null || true
+  printf 'tty-secret-0123456789\n' >&4
+  wait "$tty_pid" || true
+  exec 4>&-
   check "tty: a prompt is shown" grep -q "Client secret for tty:" "$work/tty.out"
   check "tty: the secret is not echoed" bash -c "! grep -q tty-secret '$work/tty.out'"
   tty_app=$(grep -oE 'app_[a-z2-7]{24}' "$work/tty.out" | head -1)
@@ -72,9 +89,10 @@ fi
 # On a terminal, connect shows a countdown while it waits; without one it does not.
 cd_app=$(printf 'x-secret-0123456789\n' | ol apps add github --client-id cd --client-secret-stdin)
 if command -v script >/dev/null; then
-  BROWSER=true script -qec "'$OAUTHLINK_BIN' connect $cd_app --timeout 2" /dev/null >"$work/countdown.out" 2>&1 || true
-  check "tty: a countdown is shown while waiting" grep -q "Waiting for the browser… 0:0[12] left" "$work/countdown.out"
-  check "tty: the timeout is reported" grep -q "no callback within 2 s" "$work/countdown.out"
+  # 5 s: a slow start under load must not use up the whole wait before the first frame.
+  BROWSER=true script -qec "'$OAUTHLINK_BIN' connect $cd_app --timeout 5" /dev/null >"$work/countdown.out" 2>&1 || true
+  check "tty: a countdown is shown while waiting" grep -q "Waiting for the browser… 0:0[1-5] left" "$work/countdown.out"
+  check "tty: the timeout is reported" grep -q "no callback within 5 s" "$work/countdown.out"
 fi
 BROWSER=true ol connect "$cd_app" --timeout 1 >/dev/null 2>"$work/nocountdown.err" || true
 check "no terminal: no countdown" bash -c "! grep -q 'Waiting for the browser' '$work/nocountdown.err'"

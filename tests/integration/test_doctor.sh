@@ -13,7 +13,7 @@ check "--json is an array of findings" \
 port=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
 node -e "require('net').createServer().listen($port,'127.0.0.1')" &
 bg_pids+=($!)
-sleep 0.3
+wait_for_port "$port"
 ol redirects add "http://127.0.0.1:$port/callback/:provider" >/dev/null
 set +e
 ol doctor "$app" >"$work/port.out" 2>&1

@@ -76,7 +76,7 @@ check "--no-browser: no browser was started" test ! -e "$marker"
 squat_port=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
 node -e "require('net').createServer().listen($squat_port,'127.0.0.1')" &
 bg_pids+=($!)
-sleep 0.3
+wait_for_port "$squat_port"
 ol redirects add "http://127.0.0.1:$squat_port/callback/:provider" >/dev/null
 BROWSER="$UA" ol connect "$app" --timeout 5 >"$work/port.out" 2>"$work/port.err" && rc=0 || rc=$?
 check "port in use: exit code 6" test "$rc" -eq 6

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# `oauthlink token` against oidc-provider with 2-second access tokens and rotating
-# refresh tokens: expiry -> one refresh; twenty processes at once -> exactly one refresh
+# `oauthlink token` against oidc-provider with rotating refresh tokens: a token that
+# (nearly) expires -> one refresh; twenty processes at once -> exactly one refresh
 # request, one shared new token, and the rotated refresh token is not lost; a revoked
 # refresh token -> exit 4 (needs an interactive login) with the credential kept.
+# No clock races: the first token lives an hour, so it is fresh for as long as the checks
+# take; `--min-ttl` above that hour makes it due for refresh, and the token the refresh
+# brings lives longer than --min-ttl, so a process that starts after the refresh finds it
+# valid, however slowly the twenty start.
 source "$(dirname "$0")/lib.sh"
-start_own_oidc 2
+start_own_oidc 3600
 issuer=$OWN_ISSUER
 secret=basic-secret-0123456789abcdef0123456789abcdef
 refreshes() { curl -fsS "$issuer/__stats" | node -e "let s='';process.stdin.on('data',c=>s+=c).on('end',()=>console.log(JSON.parse(s).token_requests.refresh_token||0))"; }
@@ -16,9 +20,9 @@ first=$(json_get "$work/cred.json" d.credential.properties.access_token)
 check "a fresh token is printed as is, with no refresh" test "$(ol token "$cred")" = "$first"
 check "no refresh request yet" test "$(refreshes)" -eq 0
 
-sleep 2.5
+oidc_set_ttl 86400
 for i in $(seq 1 20); do
-  "$OAUTHLINK_BIN" token "$cred" >"$work/t$i.out" 2>"$work/t$i.err" &
+  "$OAUTHLINK_BIN" token "$cred" --min-ttl 7200 >"$work/t$i.out" 2>"$work/t$i.err" &
   pids[$i]=$!
 done
 failures=0
@@ -36,6 +40,20 @@ check "the new token works at userinfo" \
 third=$(ol refresh "$cred")
 check "refresh with the rotated refresh token succeeds" test -n "$third" -a "$third" != "$second"
 check "two refresh requests in all" test "$(refreshes)" -eq 2
+
+# A token that has really expired, with the default margin: the provider issues a
+# one-second token, and once it reports that token inactive, `token` refreshes it.
+oidc_set_ttl 1
+short=$(ol refresh "$cred")
+oidc_set_ttl 86400
+expired_at_provider() {
+  curl -fsS -u "basic-client:$secret" -d "token=$short" "$issuer/token/introspection" |
+    grep -q '"active":false'
+}
+wait_until "the provider reports the one-second token expired" expired_at_provider
+renewed=$(ol token "$cred")
+check "an expired token is refreshed before it is printed" test -n "$renewed" -a "$renewed" != "$short"
+check "four refresh requests in all" test "$(refreshes)" -eq 4
 
 # Revoke the stored refresh token at the provider; the next refresh needs a login.
 rt=$(ol credentials show "$cred" --json --reveal | node -e "let s='';process.stdin.on('data',c=>s+=c).on('end',()=>console.log(JSON.parse(s).properties.refresh_token))")

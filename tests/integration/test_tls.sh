@@ -9,7 +9,7 @@ port=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=
 openssl s_server -quiet -accept "127.0.0.1:$port" -cert "$work/cert.pem" -key "$work/key.pem" -www \
   </dev/null >/dev/null 2>&1 &
 bg_pids+=($!)
-for _ in $(seq 1 50); do curl -sk -o /dev/null "https://127.0.0.1:$port/" && break; sleep 0.1; done
+wait_until "openssl s_server on port $port" curl -sk -o /dev/null "https://127.0.0.1:$port/"
 app=$(ol apps add oidc --issuer "https://127.0.0.1:$port" --client-id x)
 set +e
 BROWSER=true ol connect "$app" --timeout 5 >"$work/out" 2>"$work/err"
@@ -32,7 +32,7 @@ check "SSL_CERT_FILE: the same" bash -c "! grep -qi certificate '$work/env.err'"
 port2=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
 node -e "require('net').createServer(()=>{}).listen($port2,'127.0.0.1')" &
 bg_pids+=($!)
-sleep 0.3
+wait_for_port "$port2"
 silent=$(ol apps add oidc --issuer "http://127.0.0.1:$port2" --client-id x)
 set +e
 BROWSER=true ol --http-timeout 1 connect "$silent" --timeout 5 >/dev/null 2>"$work/slow.err"
@@ -48,7 +48,7 @@ set -e
 check "--timeout before the command bounds provider calls too" \
   bash -c "test $rc -eq 6 && grep -qi 'timed out' '$work/alias.err'"
 if command -v script >/dev/null; then
-  BROWSER=true script -qec "'$OAUTHLINK_BIN' --http-timeout 2 connect $silent --timeout 5" /dev/null \
+  BROWSER=true script -qec "'$OAUTHLINK_BIN' --http-timeout 5 connect $silent --timeout 5" /dev/null \
     >"$work/spin.out" 2>&1 || true
   check "a spinner on a terminal while the provider is slow" grep -q "waiting for the provider" "$work/spin.out"
 fi

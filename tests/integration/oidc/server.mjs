@@ -6,7 +6,8 @@
 // Listens on 127.0.0.1 only. --port 0 (the default) picks an ephemeral port.
 // Once listening, writes {"issuer","port","pid"} to --state-file atomically
 // (tmp file + rename). Everything is logged to stderr; stdout stays empty.
-// Env: OIDC_AT_TTL (access-token lifetime, seconds, default 3600),
+// Env: OIDC_AT_TTL (access-token lifetime, seconds, default 3600; a test may change it
+//      for the tokens issued from then on with POST /__ttl?seconds=N),
 //      OIDC_DEBUG=1 (log every request + grant errors).
 //
 // See README.md next to this file for the clients and the quirks.
@@ -73,7 +74,7 @@ function envSeconds(name, dflt) {
   }
   return n;
 }
-const AT_TTL = envSeconds('OIDC_AT_TTL', 3600);
+let atTtl = envSeconds('OIDC_AT_TTL', 3600);
 
 // ---------------------------------------------------------------- clients
 const REDIRECT_URIS = [
@@ -227,7 +228,7 @@ const configuration = {
         return {
           scope: 'api:read api:write',
           audience: resourceIndicator,
-          accessTokenTTL: AT_TTL,
+          accessTokenTTL: atTtl,
           accessTokenFormat: 'opaque',
         };
       },
@@ -248,8 +249,8 @@ const configuration = {
   expiresWithSession: async () => false,
 
   ttl: {
-    AccessToken: AT_TTL,
-    ClientCredentials: AT_TTL,
+    AccessToken: () => atTtl,
+    ClientCredentials: () => atTtl,
     AuthorizationCode: 600,
     DeviceCode: 600,
     IdToken: 3600,
@@ -292,6 +293,16 @@ provider.use(async (ctx, next) => {
       return;
     }
     ctx.status = 405;
+    return;
+  }
+  if (ctx.path === '/__ttl') { // POST ?seconds=N: the lifetime of access tokens issued from now on
+    const n = Number(ctx.query.seconds);
+    if (ctx.method !== 'POST') ctx.status = 405;
+    else if (!Number.isInteger(n) || n <= 0) ctx.status = 400;
+    else {
+      atTtl = n;
+      ctx.status = 204;
+    }
     return;
   }
 
@@ -338,7 +349,7 @@ if (args.stateFile) {
   fs.writeFileSync(tmp, `${JSON.stringify({ issuer, port, pid: process.pid })}\n`);
   fs.renameSync(tmp, target);
 }
-log(`listening on ${issuer} (pid ${process.pid}, access-token ttl ${AT_TTL}s)`);
+log(`listening on ${issuer} (pid ${process.pid}, access-token ttl ${atTtl}s)`);
 
 // ---------------------------------------------------------------- shutdown
 let stopping = false;
