@@ -53,6 +53,7 @@ int run(int argc, char** argv) {
   register_sandbox(app, ctx);
   register_token(app, ctx);
   register_doctor(app, ctx);
+  register_serve(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "error.hpp"
 #include "store/store.hpp"
+#include "support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
 
@@ -14,12 +15,7 @@ using namespace oauthlink;
 
 namespace {
 
-std::string temp_dir() {
-  char pattern[] = "/tmp/oauthlink-test-XXXXXX";
-  char* dir = mkdtemp(pattern);
-  REQUIRE(dir);
-  return dir;
-}
+using test::temp_dir;
 
 mode_t mode_of(const std::string& path) {
   struct stat st {};

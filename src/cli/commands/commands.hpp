@@ -23,6 +23,7 @@ void register_credentials(CLI::App& root, AppContext& ctx);
 void register_sandbox(CLI::App& root, AppContext& ctx);
 void register_token(CLI::App& root, AppContext& ctx);
 void register_doctor(CLI::App& root, AppContext& ctx);
+void register_serve(CLI::App& root, AppContext& ctx);
 
 // An app with its effective dialect: catalog entry + overrides + templates + discovery.
 struct ResolvedApp {
