@@ -300,6 +300,13 @@ TEST_CASE("broker: /token is no-store JSON; a wrong secret is 401 with WWW-Authe
                 "&code_challenge=" + pkce_challenge_s256(verifier) + "&code_challenge_method=S256"),
       "code");
   CHECK(form(good, verifier).status == 200);
+
+  // HTTP Basic with the right secret works as well as the body (RFC 6749 §2.3.1).
+  std::string by_basic = Rig::param(rig.dance(), "code");
+  auto basic = rig.post("/link/oauth2/token", form_encode({{"code", by_basic}}),
+                        {{"Content-Type", "application/x-www-form-urlencoded"},
+                         {"Authorization", "Basic " + base64("app_a:" + k_secret)}});
+  CHECK(basic.status == 200);
 }
 
 TEST_CASE("broker: a failed client authentication does not burn the code; three do (C8)") {
