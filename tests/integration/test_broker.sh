@@ -28,6 +28,13 @@ check "serve prints the callback URI to register" \
   grep -qF "$BROKER/link/oauth2/callback/SLUG" "$work/serve.out"
 listeners=$(ss -ltnH "sport = :$broker_port" | awk '{print $4}' | sort -u | tr '\n' ' ')
 check "the broker listens on 127.0.0.1 only (B1)" test "$listeners" = "127.0.0.1:$broker_port "
+rc=0
+ol serve --port "$broker_port" >"$work/second.out" 2>"$work/second.err" || rc=$?
+check "a second serve on the taken port fails closed with exit 6 (B2)" test "$rc" = 6
+check "the second serve printed no address (B2)" test ! -s "$work/second.out"
+rc=0
+ol serve --port 0 --code-ttl 61 >/dev/null 2>&1 || rc=$?
+check "--code-ttl above 60 s is refused with exit 2 (C6)" test "$rc" = 2
 api_key=$(ol serve --show-api-key)
 check "--show-api-key prints the same key twice" test "$(ol serve --show-api-key)" = "$api_key"
 
