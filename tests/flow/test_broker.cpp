@@ -433,3 +433,27 @@ TEST_CASE("broker: /v1 needs the API key; start-auth links work once; secrets ma
   CHECK(json::parse(first.body)["credential"]["id"] == json::parse(again.body)["credential"]["id"]);
   CHECK(rig.backend.credentials.size() == 1);
 }
+
+TEST_CASE("broker: a callback on another provider's path is refused, the flow kept (A6)") {
+  Rig rig;
+  auto start = rig.get("/link/oauth2/authorize",
+                       "client_id=app_a&redirect_uri=http%3A%2F%2F127.0.0.1%3A5173%2Fcb%2Fp");
+  auto state = Rig::param(*find_header(start.headers, "Location"), "state");
+  auto query = "code=pc&state=" + state + "&iss=https%3A%2F%2Fas.example";
+  CHECK(rig.get("/link/oauth2/callback/other", query).status == 400);
+  CHECK(rig.backend.sent.empty());
+  CHECK(rig.get("/link/oauth2/callback/p", query).status == 302);
+  CHECK(rig.get("/link/oauth2/callback/p", query).status == 400); // state is single-use (A2)
+}
+
+TEST_CASE("broker: a refused provider exchange reaches the app as server_error, no code") {
+  Rig rig;
+  rig.backend.token_reply = {400,
+                             {{"Content-Type", "application/json"}},
+                             R"({"error":"invalid_grant","error_description":"echo pc"})"};
+  std::string location = rig.dance();
+  CHECK(Rig::param(location, "error") == "server_error");
+  CHECK(Rig::param(location, "code") == "<absent>");
+  CHECK(Rig::param(location, "state") == "app-state");
+  CHECK(rig.backend.credentials.empty());
+}

@@ -107,6 +107,16 @@ p2=$!
 wait "$p1" "$p2"
 check "two concurrent exchanges: exactly one 200 (C6)" test "$(cat "$work/race1" "$work/race2" | grep -c '^200 ')" = 1
 
+# 4b. Several users in flight at once: three browsers at the same time.
+ua_pids=()
+for i in 1 2 3; do
+  browse "$APP/login?state=many-$i" >/dev/null &
+  ua_pids+=($!)
+done
+for p in "${ua_pids[@]}"; do wait "$p" || true; done
+many=$(node -e "const l=require('fs').readFileSync(process.argv[1],'utf8').trim().split('\n').map(JSON.parse).filter(e=>e.kind==='exchange'&&e.status===200&&/^many-/.test(e.body.state)); console.log(new Set(l.map(e=>e.body.state)).size)" "$applog")
+check "three concurrent flows each end with a credential" test "$many" = 3
+
 # 5. A redirect URI with a query of its own keeps it (C5), via a start-auth link used twice.
 link_json=$(curl -fsS -H "Authorization: Bearer $api_key" -H 'Content-Type: application/json' \
   --data "{\"oauth_app_id\":\"$app\",\"redirect_url\":\"$APP/manual/oidc?tenant=x\",\"state\":\"manual-link\"}" \
