@@ -16,7 +16,6 @@ namespace {
 
 struct TokenInput {
   std::string grant_type, code, client_id, client_secret, redirect_uri, code_verifier;
-  bool basic = false; // the client authenticated with HTTP Basic
 };
 
 // RFC 7617 credentials, form-encoded inside (RFC 6749 §2.3.1).
@@ -101,7 +100,6 @@ std::optional<TokenInput> read_token_input(const ServerRequest& request, std::st
     }
     in.client_id = basic->first;
     in.client_secret = basic->second;
-    in.basic = true;
   }
   return in;
 }
@@ -155,9 +153,10 @@ ServerReply Broker::token(const ServerRequest& request) {
   if (!code || code->app_id != app->id)
     return invalid_grant("unknown code");
   if (code->used) {
+    if (code->failures >= m_options.max_auth_failures)
+      return invalid_grant("the code was given up after too many failed client authentications");
     // C6 / RFC 6749 §4.1.2: a replayed code revokes what was issued for it.
-    if (code->failures < m_options.max_auth_failures)
-      m_backend.delete_credential(code->credential_id);
+    m_backend.delete_credential(code->credential_id);
     return invalid_grant("the code was already used; the credential issued for it is revoked");
   }
   if (code->expires_at < m_now())
