@@ -55,6 +55,7 @@ int run(int argc, char** argv) {
   register_status(app, ctx);
   register_exec(app, ctx);
   register_api(app, ctx);
+  register_serve(app, ctx);
 
   try {
     app.parse(argc, argv);

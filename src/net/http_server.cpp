@@ -20,7 +20,9 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <list>
 #include <mutex>
 #include <poll.h>
@@ -227,6 +229,49 @@ struct HttpServer::Impl {
   std::atomic<bool> running{false};
   flow::RequestHandler handler;
   std::list<Connection> connections;
+  // Requests handed to the workers (worker_threads > 0): the worker owns the socket.
+  std::vector<std::thread> workers;
+  std::mutex queue_mutex;
+  std::condition_variable queue_changed;
+  std::deque<std::pair<int, flow::ServerRequest>> queue;
+  bool workers_stopping = false;
+
+  flow::ServerReply run_handler(const flow::ServerRequest& request) {
+    try {
+      return handler(request);
+    } catch (...) {
+      return plain(500, "internal error");
+    }
+  }
+
+  void work() {
+    for (;;) {
+      std::pair<int, flow::ServerRequest> job;
+      {
+        std::unique_lock lock(queue_mutex);
+        queue_changed.wait(lock, [&] { return workers_stopping || !queue.empty(); });
+        if (queue.empty())
+          return; // stopping, and everything handed over has been answered
+        job = std::move(queue.front());
+        queue.pop_front();
+      }
+      write_all(job.first, serialize(run_handler(job.second)));
+      ::shutdown(job.first, SHUT_WR);
+      ::close(job.first);
+    }
+  }
+
+  // Hands the request over; false when too many already wait (the caller answers 503).
+  bool hand_over(int fd, flow::ServerRequest request) {
+    {
+      std::lock_guard lock(queue_mutex);
+      if (queue.size() >= 8 * limits.worker_threads)
+        return false;
+      queue.emplace_back(fd, std::move(request));
+    }
+    queue_changed.notify_one();
+    return true;
+  }
 
   void close_listener() {
     if (listen_fd >= 0)
@@ -240,7 +285,8 @@ struct HttpServer::Impl {
   }
 
   void drop(std::list<Connection>::iterator it) {
-    ::close(it->fd);
+    if (it->fd >= 0)
+      ::close(it->fd);
     connections.erase(it);
   }
 
@@ -312,13 +358,14 @@ struct HttpServer::Impl {
       answer(c, plain(error, reason(error)));
       return false;
     }
-    flow::ServerReply reply;
-    try {
-      reply = handler(request);
-    } catch (...) {
-      reply = plain(500, "internal error");
+    if (limits.worker_threads > 0) {
+      if (hand_over(c.fd, std::move(request)))
+        c.fd = -1; // the worker answers and closes it
+      else
+        answer(c, plain(503, "busy; try again"));
+      return false;
     }
-    answer(c, reply);
+    answer(c, run_handler(request));
     return false;
   }
 
@@ -352,7 +399,9 @@ struct HttpServer::Impl {
         }
         if (stopping)
           return;
-        it = keep ? std::next(it) : (::close(it->fd), connections.erase(it));
+        if (!keep && it->fd >= 0)
+          ::close(it->fd);
+        it = keep ? std::next(it) : connections.erase(it);
       }
       if (fds[1].revents & POLLIN)
         accept_all();
@@ -425,6 +474,8 @@ void HttpServer::serve(flow::RequestHandler handler) {
   if (::pipe2(impl.wake, O_CLOEXEC | O_NONBLOCK) != 0)
     throw NetworkError(std::string("cannot create a pipe: ") + std::strerror(errno));
   impl.handler = std::move(handler);
+  for (size_t i = 0; i < impl.limits.worker_threads; ++i)
+    impl.workers.emplace_back([&impl] { impl.work(); });
   impl.thread = std::thread([&impl] { impl.loop(); });
   // The socket already listens: connections queue in the backlog until the loop runs.
 }
@@ -437,8 +488,17 @@ void HttpServer::stop() {
   if (impl.wake[1] >= 0)
     (void)!::write(impl.wake[1], "x", 1);
   impl.thread.join();
+  {
+    std::lock_guard lock(impl.queue_mutex);
+    impl.workers_stopping = true;
+  }
+  impl.queue_changed.notify_all();
+  for (auto& worker : impl.workers)
+    worker.join(); // drain: what was handed over is answered first
+  impl.workers.clear();
   for (auto& c : impl.connections)
-    ::close(c.fd);
+    if (c.fd >= 0)
+      ::close(c.fd);
   impl.connections.clear();
   impl.close_listener(); // B5: after stop, new connections are refused
   impl.running = false;

@@ -15,6 +15,11 @@ struct ServerLimits {
   size_t max_body_bytes = 64 * 1024; // larger bodies get 413; request heads are capped at 16 KiB
   long read_timeout_seconds = 10;    // the whole request must arrive within this (B6)
   size_t max_connections = 32;       // at the cap the oldest unfinished one is closed (B7)
+  // 0: handlers run on the server's thread, in turn (the loopback callback). N > 0: a
+  // request that has fully arrived is handed to one of N worker threads, so a slow handler
+  // (a provider call) does not hold the others back; the broker uses this. At most
+  // 8 * N handed-over requests wait; beyond that new ones get 503.
+  size_t worker_threads = 0;
 };
 
 class HttpServer : public flow::CallbackServer {
@@ -30,7 +35,8 @@ public:
 
   // Starts accepting on a background thread; returns once it accepts connections.
   void serve(flow::RequestHandler handler) override;
-  // Stops accepting and waits for requests in progress. Idempotent.
+  // Stops accepting and waits for requests in progress (and, with workers, for the
+  // requests already handed over: a drain). Idempotent.
   void stop() override;
   // Blocks until stop() is called from elsewhere.
   void wait();

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <thread>
@@ -363,4 +364,37 @@ TEST_CASE("bare-LF requests are refused at once") {
   CHECK(::read(fd, buffer, sizeof buffer - 1) > 0);
   CHECK(std::string(buffer).rfind("HTTP/1.1 400", 0) == 0);
   ::close(fd);
+}
+
+TEST_CASE("with worker threads a slow handler does not hold back other requests; stop drains") {
+  net::HttpServer server(net::ServerLimits{64 * 1024, 10, 32, 4});
+  int port = server.bind("127.0.0.1", 0);
+  std::atomic<bool> release{false};
+  server.serve([&release](const flow::ServerRequest& r) {
+    flow::ServerReply reply;
+    if (r.path == "/slow")
+      while (!release)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    reply.body = r.path + " " + std::to_string(r.body.size());
+    return reply;
+  });
+  std::string base = "http://127.0.0.1:" + std::to_string(port);
+  flow::HttpResponse slow;
+  std::thread slow_client([&] {
+    auto client = quick_client();
+    slow = client.send({"GET", base + "/slow", {}, ""});
+  });
+  auto client = quick_client();
+  // Answered while /slow is still held: a second worker serves it.
+  auto fast = client.send({"POST", base + "/fast", {}, std::string(40 * 1024, 'x')});
+  CHECK(fast.body == "/fast 40960");
+  CHECK(client.send({"POST", base + "/big", {}, std::string(70 * 1024, 'x')}).status == 413);
+  // stop() while /slow is still in its handler: it is answered before stop() returns.
+  std::thread stopper([&] { server.stop(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  release = true;
+  stopper.join();
+  slow_client.join();
+  CHECK(slow.body == "/slow 0");
+  CHECK(connect_to("127.0.0.1", port) < 0);
 }

@@ -26,6 +26,7 @@ void register_doctor(CLI::App& root, AppContext& ctx);
 void register_status(CLI::App& root, AppContext& ctx);
 void register_exec(CLI::App& root, AppContext& ctx);
 void register_api(CLI::App& root, AppContext& ctx);
+void register_serve(CLI::App& root, AppContext& ctx);
 
 // An app with its effective dialect: catalog entry + overrides + templates + discovery.
 struct ResolvedApp {

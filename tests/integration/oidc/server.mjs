@@ -81,6 +81,7 @@ const REDIRECT_URIS = [
   'http://127.0.0.1/callback/oidc',
   'http://127.0.0.1/callback/sandbox',
   'http://127.0.0.1/cb',
+  'http://127.0.0.1/link/oauth2/callback/oidc', // the broker (oauthlink serve)
 ];
 
 const CLIENTS = [

@@ -17,6 +17,8 @@
 //                       {"kind","url","method","status","body_snippet","headers"}
 //                       (print-url mode appends the bare URL + "\n" instead)
 //   OAUTHLINK_UA_LOGIN  login name typed into login forms (default alice)
+//   OAUTHLINK_UA_CALLBACK  optional URL: the callback is exactly its origin and path
+//                       (instead of the redirect_uri / any-other-loopback-origin rule)
 //   OAUTHLINK_UA_DEBUG=1  trace every request on stderr
 //
 // Exit codes: 0 = callback was requested and answered (whatever its status),
@@ -267,6 +269,12 @@ function findDenyLink(html, pageUrl) {
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 function makeIsCallback(startUrl) {
+  // OAUTHLINK_UA_CALLBACK names the callback outright (a broker between the client and
+  // the authorization server puts several loopback origins on the way).
+  if (process.env.OAUTHLINK_UA_CALLBACK) {
+    const cb = new URL(process.env.OAUTHLINK_UA_CALLBACK);
+    return (u) => u.origin === cb.origin && u.pathname === cb.pathname;
+  }
   const authOrigin = startUrl.origin;
   let redirect;
   try {
