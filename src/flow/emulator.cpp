@@ -2,10 +2,10 @@
 #include "flow/emulator.hpp"
 
 #include "error.hpp"
+#include "flow/emulator_dialect.hpp"
 #include "flow/html.hpp"
 #include "flow/pkce.hpp"
 #include "flow/server_support.hpp"
-#include "providers/template.hpp"
 
 #include <algorithm>
 #include <map>
@@ -63,40 +63,6 @@ std::string join(const std::vector<std::string>& items, const std::string& separ
   return out;
 }
 
-// Writes value at a dot path, creating objects on the way.
-void set_path(json& doc, const std::string& path, json value) {
-  json* node = &doc;
-  size_t pos = 0;
-  for (size_t dot; (dot = path.find('.', pos)) != std::string::npos; pos = dot + 1) {
-    json& next = (*node)[path.substr(pos, dot - pos)];
-    if (!next.is_object())
-      next = json::object();
-    node = &next;
-  }
-  (*node)[path.substr(pos)] = std::move(value);
-}
-
-// A JSON object of strings (a JSON token request) as parameters; nullopt otherwise.
-std::optional<Params> json_params(const std::string& body) {
-  json doc = json::parse(body, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object())
-    return std::nullopt;
-  Params out;
-  for (const auto& [key, value] : doc.items()) {
-    if (!value.is_string())
-      return std::nullopt;
-    out.emplace_back(key, value.get<std::string>());
-  }
-  return out;
-}
-
-std::string toml_string(const std::string& text) {
-  std::string out = "\"";
-  for (char c : text)
-    out += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
-  return out + "\"";
-}
-
 } // namespace
 
 struct Emulator::State {
@@ -125,30 +91,10 @@ struct Emulator::State {
     throw Error("emulator: the random source repeats itself");
   }
 
-  // An error in the provider's own shape: inside HTTP 200 for a success-flag dialect, a
-  // form body for a form dialect, else RFC 6749 §5.2 JSON.
   ServerReply dialect_error(EmulatorRecord& record, int status, std::string_view error,
                             std::string_view description) const {
     record.problem = std::string(error) + ": " + std::string(description);
-    const auto& r = d().response;
-    ServerReply reply;
-    if (!r.success_field.empty()) {
-      json doc = json::object();
-      set_path(doc, r.success_field, false);
-      doc["error"] = error;
-      reply = json_reply(200, doc);
-    } else if (r.format == BodyFormat::form) {
-      reply.status = status;
-      reply.content_type = "application/x-www-form-urlencoded";
-      reply.headers = {{"Cache-Control", "no-store"}};
-      reply.body = form_encode(
-          {{"error", std::string(error)}, {"error_description", std::string(description)}});
-    } else {
-      reply = oauth_error(error, description, status);
-    }
-    if (status == 401)
-      reply.headers.emplace_back("WWW-Authenticate", "Basic realm=\"emulator\"");
-    return reply;
+    return dialect_error_reply(d(), status, error, description);
   }
 
   ServerReply page_error(EmulatorRecord& record, int status, const std::string& why) const {
@@ -350,7 +296,7 @@ struct Emulator::State {
       why = std::string("the body must be ") + (is_json ? "JSON" : "a form") + ", got " + type;
       return std::nullopt;
     }
-    auto params = is_json ? json_params(request.body) : parse_form(request.body);
+    auto params = is_json ? json_body_params(request.body) : parse_form(request.body);
     if (!params) {
       why = "the body is malformed";
       return std::nullopt;
@@ -482,7 +428,7 @@ struct Emulator::State {
       int64_t ttl = r.default_expires_in.value_or(options.access_token_ttl);
       grant.expires_at = t + ttl;
       if (!r.expires_at_field.empty())
-        set_path(tokens, r.expires_at_field, *grant.expires_at);
+        set_json_path(tokens, r.expires_at_field, *grant.expires_at);
       else if (!r.default_expires_in)
         tokens["expires_in"] =
             r.expires_in_unit == providers::ExpiresUnit::milliseconds ? ttl * 1000 : ttl;
@@ -497,33 +443,15 @@ struct Emulator::State {
       tokens["refresh_token"] = grant.refresh_token;
     }
     if (!r.scope_field.empty())
-      set_path(tokens, r.scope_field, join(scopes, d().scope_separator == "," ? "," : " "));
+      set_json_path(tokens, r.scope_field, join(scopes, d().scope_separator == "," ? "," : " "));
     access_tokens[grant.access_token] = Token{scopes, grant.expires_at};
 
-    json doc = r.token_path.empty() ? tokens : json::object();
-    if (!r.token_path.empty())
-      set_path(doc, r.token_path, tokens);
-    for (const auto& path : r.keep) {
+    for (const auto& path : r.keep)
       if (std::find(std::begin(k_token_fields), std::end(k_token_fields), path)
-          != std::end(k_token_fields))
-        continue;
-      std::string value = random(16);
-      set_path(doc, path, value);
-      set_path(grant.kept, path, value);
-    }
-    if (!r.success_field.empty())
-      set_path(doc, r.success_field, true);
+          == std::end(k_token_fields))
+        set_json_path(grant.kept, path, random(16));
     grants.push_back(grant);
-    if (r.format != BodyFormat::form)
-      return json_reply(200, doc);
-    Params form;
-    for (const auto& [key, value] : doc.items())
-      form.emplace_back(key, value.is_string() ? value.get<std::string>() : value.dump());
-    ServerReply reply;
-    reply.content_type = "application/x-www-form-urlencoded";
-    reply.headers = {{"Cache-Control", "no-store"}};
-    reply.body = form_encode(form);
-    return reply;
+    return dialect_token_reply(d(), tokens, grant.kept);
   }
 
   // RFC 7009: 200 even for unknown tokens; a refresh token takes nothing else along here.
@@ -634,29 +562,6 @@ bool Emulator::is_active(const std::string& access_token) const {
 nlohmann::json Emulator::stats() const {
   std::lock_guard lock(m_state->mutex);
   return m_state->stats();
-}
-
-std::string emulator_overlay(const providers::Provider& entry, const std::string& base_url) {
-  auto point = [&](const std::string& url, const std::string& endpoint) {
-    std::string prefix;
-    for (const auto& name : providers::template_names(url))
-      prefix += "/{" + name + "}";
-    return toml_string(base_url + prefix + "/" + endpoint);
-  };
-  std::string out = "# oauthlink sandbox --dialect " + entry.slug
-                    + ": the catalog entry's "
-                      "endpoints, pointed at the emulator on "
-                    + base_url + "\n";
-  out += "[" + entry.slug + "]\n";
-  out += "authorization_url = " + point(entry.authorization_url, "authorize") + "\n";
-  out += "token_url = " + point(entry.token_url, "token") + "\n";
-  if (!entry.refresh_url.empty())
-    out += "refresh_url = " + point(entry.refresh_url, "refresh") + "\n";
-  if (!entry.revocation_url.empty())
-    out += "revocation_url = " + point(entry.revocation_url, "revoke") + "\n";
-  if (!entry.userinfo_url.empty())
-    out += "userinfo_url = " + point(entry.userinfo_url, "userinfo") + "\n";
-  return out;
 }
 
 } // namespace oauthlink::flow

@@ -5,6 +5,7 @@
 // Pure request handling; randomness and time come in as functions.
 #pragma once
 
+#include "flow/emulator_dialect.hpp"
 #include "flow/http.hpp"
 #include "flow/url.hpp"
 #include "providers/provider.hpp"
@@ -81,9 +82,5 @@ private:
   struct State;
   std::unique_ptr<State> m_state;
 };
-
-// A user-catalog overlay (TOML) that points the entry's endpoints at base_url, keeping
-// each URL's {placeholders} as path segments so templates are still filled and checked.
-std::string emulator_overlay(const providers::Provider& entry, const std::string& base_url);
 
 } // namespace oauthlink::flow
