@@ -115,7 +115,7 @@ struct Emulator::State {
       return json_reply(200, stats());
     }
     if (name == "authorize" || name == "decision" || name == "token" || name == "refresh"
-        || name == "revoke" || name == "userinfo")
+        || name == "revoke" || name == "userinfo" || name == "device")
       record.endpoint = name;
     else
       record.endpoint = "unknown";
@@ -130,6 +130,9 @@ struct Emulator::State {
       return request.method == "POST" ? revoke(request, record) : method_not_allowed("POST");
     if (name == "userinfo")
       return userinfo(request, record, t);
+    if (name == "device") // pointed here so that a device flow never reaches the provider
+      return dialect_error(record, 400, "unsupported_grant_type",
+                           "the emulator has no device authorization grant");
     return page_error(record, 404, "the emulator has no such endpoint");
   }
 

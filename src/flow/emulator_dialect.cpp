@@ -109,6 +109,8 @@ std::string emulator_overlay(const providers::Provider& entry, const std::string
     out += "revocation_url = " + point(entry.revocation_url, "revoke") + "\n";
   if (!entry.userinfo_url.empty())
     out += "userinfo_url = " + point(entry.userinfo_url, "userinfo") + "\n";
+  if (!entry.device_authorization_url.empty())
+    out += "device_authorization_url = " + point(entry.device_authorization_url, "device") + "\n";
   return out;
 }
 

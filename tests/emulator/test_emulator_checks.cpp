@@ -107,4 +107,33 @@ TEST_SUITE("emulator") {
     CHECK(h.emulator->grants().empty());
   }
 
+  TEST_CASE("emulator: the overlay points every endpoint of the entry at the emulator (A13)") {
+    for (const char* slug : {"github", "google", "microsoft", "salesforce"}) {
+      CAPTURE(slug);
+      EmulatorHarness h(slug);
+      std::string base = h.server.url("/");
+      for (const std::string* url :
+           {&h.resolved.authorization_url, &h.resolved.token_url, &h.resolved.refresh_url,
+            &h.resolved.revocation_url, &h.resolved.userinfo_url,
+            &h.resolved.device_authorization_url})
+        CHECK((url->empty() || url->rfind(base, 0) == 0));
+    }
+    // A device flow is refused by the emulator rather than sent to the provider (no shipped
+    // entry names a device endpoint yet: a synthetic one).
+    HarnessOptions options;
+    options.extra_catalog = "[synthetic-device]\nname = \"Synthetic\"\n"
+                            "docs = \"https://synthetic.invalid/docs\"\n"
+                            "authorization_url = \"https://synthetic.invalid/a\"\n"
+                            "token_url = \"https://synthetic.invalid/t\"\n"
+                            "device_authorization_url = \"https://synthetic.invalid/d\"\n"
+                            "grant_types = [\"authorization_code\", \"device_code\"]\n";
+    EmulatorHarness h("synthetic-device", options);
+    REQUIRE(!h.resolved.device_authorization_url.empty());
+    net::CurlHttpClient http;
+    auto answer = http.send(
+        flow::build_token_request(h.resolved, h.app, h.resolved.device_authorization_url, {}, {}));
+    CHECK(answer.status == 400);
+    CHECK(h.at("device").size() == 1);
+  }
+
 } // TEST_SUITE
