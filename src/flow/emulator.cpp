@@ -42,6 +42,17 @@ struct Code {
   bool used = false;
 };
 
+// RFC 8628: one device authorization, approved at the verification URI (or at once).
+struct DeviceGrant {
+  std::vector<std::string> scopes;
+  std::string user_code;
+  bool approved = false;
+  int64_t expires_at = 0;
+};
+
+constexpr int64_t k_device_ttl = 600;
+constexpr std::string_view k_device_grant = "urn:ietf:params:oauth:grant-type:device_code";
+
 struct Token {
   std::vector<std::string> scopes;
   std::optional<int64_t> expires_at;
@@ -74,6 +85,7 @@ struct Emulator::State {
   std::unordered_map<std::string, Code> codes;
   std::unordered_map<std::string, Token> access_tokens;
   std::unordered_map<std::string, Token> refresh_tokens;
+  std::unordered_map<std::string, DeviceGrant> devices; // by device_code
   std::vector<EmulatorRecord> records;
   std::vector<EmulatorGrant> grants;
   Params callback_values;
@@ -115,7 +127,7 @@ struct Emulator::State {
       return json_reply(200, stats());
     }
     if (name == "authorize" || name == "decision" || name == "token" || name == "refresh"
-        || name == "revoke" || name == "userinfo" || name == "device")
+        || name == "revoke" || name == "userinfo" || name == "device" || name == "verify")
       record.endpoint = name;
     else
       record.endpoint = "unknown";
@@ -130,9 +142,10 @@ struct Emulator::State {
       return request.method == "POST" ? revoke(request, record) : method_not_allowed("POST");
     if (name == "userinfo")
       return userinfo(request, record, t);
-    if (name == "device") // pointed here so that a device flow never reaches the provider
-      return dialect_error(record, 400, "unsupported_grant_type",
-                           "the emulator has no device authorization grant");
+    if (name == "device")
+      return request.method == "POST" ? device(request, record, t) : method_not_allowed("POST");
+    if (name == "verify")
+      return request.method == "GET" ? verify(request, record) : method_not_allowed("GET");
     return page_error(record, 404, "the emulator has no such endpoint");
   }
 
@@ -378,6 +391,8 @@ struct Emulator::State {
     bool separate = !d().refresh_url.empty();
     if (grant_type == "authorization_code" && !at_refresh_url)
       return exchange_code(*body, record, t);
+    if (grant_type == k_device_grant && !at_refresh_url && has_grant(d(), "device_code"))
+      return device_token(*body, record, t);
     if (grant_type == "refresh_token" && has_grant(d(), "refresh_token")
         && at_refresh_url == separate)
       return refresh(*body, record, t);
@@ -455,6 +470,65 @@ struct Emulator::State {
         set_json_path(grant.kept, path, random(16));
     grants.push_back(grant);
     return dialect_token_reply(d(), tokens, grant.kept);
+  }
+
+  // RFC 8628 §3.1-3.2. The verification URI is this server's own (from the Host header),
+  // next to the device endpoint.
+  ServerReply device(const ServerRequest& request, EmulatorRecord& record, int64_t t) {
+    if (!has_grant(d(), "device_code"))
+      return dialect_error(record, 400, "unsupported_grant_type", "no device grant here");
+    auto accepted = authenticated_body(request, record);
+    if (auto* refused = std::get_if<ServerReply>(&accepted))
+      return *refused;
+    std::string why;
+    auto scopes = read_scope(find_param(std::get<Params>(accepted), "scope"), why);
+    if (!scopes)
+      return dialect_error(record, 400, "invalid_scope", why);
+    std::erase_if(devices, [t](const auto& e) { return t > e.second.expires_at; });
+    if (devices.size() >= k_max_entries)
+      return dialect_error(record, 400, "slow_down", "too many device authorizations");
+    std::string device_code = fresh();
+    std::string user_code = random(8);
+    devices[device_code] = DeviceGrant{*scopes, user_code, options.auto_approve, t + k_device_ttl};
+    std::string path = request.path.substr(0, request.path.rfind('/'));
+    std::string uri =
+        "http://" + find_header(request.headers, "Host").value_or("127.0.0.1") + path + "/verify";
+    return json_reply(200, {{"device_code", device_code},
+                            {"user_code", user_code},
+                            {"verification_uri", uri},
+                            {"verification_uri_complete", uri + "?user_code=" + user_code},
+                            {"expires_in", k_device_ttl},
+                            {"interval", 1}});
+  }
+
+  // The user's visit to the verification URI with the code: approves it (a toy: no login).
+  ServerReply verify(const ServerRequest& request, EmulatorRecord& record) {
+    auto query = parse_form(request.query);
+    auto code = query ? find_param(*query, "user_code") : std::nullopt;
+    for (auto& [key, grant] : devices)
+      if (code && constant_time_equal(*code, grant.user_code)) {
+        grant.approved = true;
+        return html_page(200, "Device approved", "You can return to your device.");
+      }
+    return page_error(record, 400, "unknown user_code");
+  }
+
+  ServerReply device_token(const Params& body, EmulatorRecord& record, int64_t t) {
+    auto it = devices.find(find_param(body, "device_code").value_or(""));
+    if (it == devices.end())
+      return dialect_error(record, 400, "invalid_grant", "the device code is unknown or used");
+    if (t > it->second.expires_at) {
+      devices.erase(it);
+      return dialect_error(record, 400, "expired_token", "the device code expired");
+    }
+    if (!it->second.approved) {
+      auto reply = dialect_error(record, 400, "authorization_pending", "not approved yet");
+      record.problem.clear(); // the expected answer to a poll, not a client mistake
+      return reply;
+    }
+    std::vector<std::string> scopes = std::move(it->second.scopes);
+    devices.erase(it);
+    return issue_tokens(std::string(k_device_grant), scopes, true, t);
   }
 
   // RFC 7009: 200 even for unknown tokens; a refresh token takes nothing else along here.

@@ -44,7 +44,7 @@ struct EmulatorRecord {
 
 // What one successful token answer issued.
 struct EmulatorGrant {
-  std::string grant_type; // authorization_code or refresh_token
+  std::string grant_type; // authorization_code, refresh_token or the device_code URN
   std::string access_token;
   std::string refresh_token;         // "" when none was issued
   std::optional<int64_t> expires_at; // nullopt: the token never expires

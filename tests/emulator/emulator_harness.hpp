@@ -41,6 +41,7 @@ struct HarnessOptions {
   bool public_client = false;    // no client secret: auth_method none
   std::string extra_catalog;     // TOML appended as a further layer (synthetic entries)
   providers::StringMap settings; // the app's --set values for URL templates
+  bool auto_approve = true;      // false: consent page, and device codes wait for a visit
 };
 
 class EmulatorHarness {
@@ -71,6 +72,7 @@ public:
     emulation.dialect = shipped;
     emulation.client_id = app.client_id;
     emulation.client_secret = app.client_secret;
+    emulation.auto_approve = options.auto_approve;
     emulator = std::make_unique<flow::Emulator>(emulation, sys::random_urlsafe, emulator_now);
 
     auto handler = [this](const httplib::Request& req, httplib::Response& res) {

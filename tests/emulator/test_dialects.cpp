@@ -5,6 +5,7 @@
 // literals the test fed in.
 #include "emulator/emulator_harness.hpp"
 #include "error.hpp"
+#include "flow/device.hpp"
 
 #include <doctest/doctest.h>
 
@@ -99,6 +100,15 @@ token_url = "https://synthetic.invalid/token"
 grant_types = ["authorization_code", "refresh_token"]
 auth_method = "none"
 pkce = "required"
+
+[synthetic-device]
+name = "Synthetic: a device authorization endpoint (RFC 8628)"
+docs = "https://synthetic.invalid/docs"
+authorization_url = "https://synthetic.invalid/authorize"
+token_url = "https://synthetic.invalid/token"
+device_authorization_url = "https://synthetic.invalid/device/code"
+grant_types = ["authorization_code", "refresh_token", "device_code"]
+default_scopes = ["read"]
 )toml";
 
 HarnessOptions synthetic() {
@@ -500,6 +510,38 @@ TEST_SUITE("emulator") {
     auto values = h.emulator->callback_values();
     REQUIRE(flow::find_param(values, "scope"));
     CHECK(c.tokens.extra["scope"] == *flow::find_param(values, "scope"));
+  }
+
+  TEST_CASE("device_authorization_url: a synthetic entry's device grant, polled until approved") {
+    auto options = synthetic();
+    options.auto_approve = false; // the code waits for the user's visit
+    EmulatorHarness h("synthetic-device", options);
+    net::CurlHttpClient http;
+    auto scopes = flow::effective_scopes(h.resolved, h.app, {});
+    auto parsed =
+        flow::parse_device_authorization(http.send(flow::build_device_authorization_request(
+            h.resolved, h.app, h.resolved.device_authorization_url, scopes)));
+    REQUIRE(std::holds_alternative<flow::DeviceAuthorization>(parsed));
+    auto authorization = std::get<flow::DeviceAuthorization>(parsed);
+    int waits = 0;
+    flow::DevicePorts ports{http, test::emulator_now,
+                            [&](int64_t) {
+                              // The user approves on another device during the first wait.
+                              if (waits++ == 0)
+                                http.send({"GET", authorization.verification_uri_complete, {}, ""});
+                            },
+                            [] { return false; }};
+    flow::Credential c;
+    c.tokens = flow::poll_device_token(h.resolved, h.app, authorization,
+                                       flow::join_scopes(scopes, " "), ports);
+    CHECK(h.problems() == "");
+    REQUIRE(h.emulator->grants().size() == 1);
+    CHECK(c.tokens.access_token == h.emulator->grants()[0].access_token);
+    CHECK(c.tokens.refresh_token == h.emulator->grants()[0].refresh_token);
+    CHECK(h.at("token").size() == 2); // authorization_pending, then the tokens
+    CHECK(h.at("verify").size() == 1);
+    CHECK(h.at("device")[0].client_auth == "body");
+    refresh_ok(h, c);
   }
 
   TEST_CASE("a code is one-time at the emulator: replaying the one connect used is refused") {

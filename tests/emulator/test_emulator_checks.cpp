@@ -3,6 +3,7 @@
 // wrong is refused for. Pure: flow::Emulator::handle with hand-made requests.
 #include "emulator/emulator_harness.hpp"
 #include "error.hpp"
+#include "flow/device.hpp"
 
 #include <doctest/doctest.h>
 
@@ -118,21 +119,20 @@ TEST_SUITE("emulator") {
             &h.resolved.device_authorization_url})
         CHECK((url->empty() || url->rfind(base, 0) == 0));
     }
-    // A device flow is refused by the emulator rather than sent to the provider (no shipped
-    // entry names a device endpoint yet: a synthetic one).
+    // A device flow goes to the emulator too, never to the provider (no shipped entry names
+    // a device endpoint yet: a synthetic one).
     HarnessOptions options;
     options.extra_catalog = "[synthetic-device]\nname = \"Synthetic\"\n"
                             "docs = \"https://synthetic.invalid/docs\"\n"
                             "authorization_url = \"https://synthetic.invalid/a\"\n"
                             "token_url = \"https://synthetic.invalid/t\"\n"
-                            "device_authorization_url = \"https://synthetic.invalid/d\"\n"
-                            "grant_types = [\"authorization_code\", \"device_code\"]\n";
+                            "device_authorization_url = \"https://synthetic.invalid/d\"\n";
     EmulatorHarness h("synthetic-device", options);
-    REQUIRE(!h.resolved.device_authorization_url.empty());
+    REQUIRE(h.resolved.device_authorization_url.rfind(h.server.url("/"), 0) == 0);
     net::CurlHttpClient http;
-    auto answer = http.send(
-        flow::build_token_request(h.resolved, h.app, h.resolved.device_authorization_url, {}, {}));
-    CHECK(answer.status == 400);
+    auto answer = http.send(flow::build_device_authorization_request(
+        h.resolved, h.app, h.resolved.device_authorization_url, {}));
+    CHECK(answer.status == 400); // its grant_types do not name device_code
     CHECK(h.at("device").size() == 1);
   }
 
