@@ -2,6 +2,7 @@
 #include "flow/emulator.hpp"
 
 #include "error.hpp"
+#include "flow/authorize_url.hpp"
 #include "flow/emulator_dialect.hpp"
 #include "flow/html.hpp"
 #include "flow/pkce.hpp"
@@ -65,13 +66,6 @@ std::string last_segment(const std::string& path) {
 
 bool has_grant(const providers::Provider& p, std::string_view grant) {
   return std::find(p.grant_types.begin(), p.grant_types.end(), grant) != p.grant_types.end();
-}
-
-std::string join(const std::vector<std::string>& items, const std::string& separator) {
-  std::string out;
-  for (const auto& item : items)
-    out += (out.empty() ? "" : separator) + item;
-  return out;
 }
 
 } // namespace
@@ -149,32 +143,6 @@ struct Emulator::State {
     return page_error(record, 404, "the emulator has no such endpoint");
   }
 
-  // The scope parameter, split by the dialect's separator; a value joined with another
-  // separator is refused (a "+" separator arrives as form-encoded spaces).
-  std::optional<std::vector<std::string>> read_scope(const std::optional<std::string>& value,
-                                                     std::string& why) const {
-    if (!value)
-      return d().default_scopes;
-    char sep = d().scope_separator == "," ? ',' : ' ';
-    char wrong = sep == ',' ? ' ' : ',';
-    if (value->find(wrong) != std::string::npos) {
-      why = "scope is separated by '" + std::string(1, wrong) + "'; this provider expects '"
-            + d().scope_separator + "'";
-      return std::nullopt;
-    }
-    std::vector<std::string> out;
-    size_t pos = 0;
-    while (pos <= value->size()) {
-      size_t end = value->find(sep, pos);
-      if (end == std::string::npos)
-        end = value->size();
-      if (end > pos)
-        out.push_back(value->substr(pos, end - pos));
-      pos = end + 1;
-    }
-    return out;
-  }
-
   // A parameter the dialect renames must not also arrive under its standard name.
   std::string check_client_id_name(const Params& params) const {
     if (d().client_id_param != "client_id" && find_param(params, "client_id"))
@@ -218,7 +186,7 @@ struct Emulator::State {
     if (find_param(*query, "response_type") != "code")
       return fail("unsupported_response_type", "response_type must be code");
     std::string why;
-    auto scopes = read_scope(find_param(*query, "scope"), why);
+    auto scopes = read_dialect_scope(d(), find_param(*query, "scope"), why);
     if (!scopes)
       return fail("invalid_scope", why);
     req.scopes = *scopes;
@@ -240,27 +208,7 @@ struct Emulator::State {
       return page_error(record, 503, "too many pending authorization requests");
     std::string id = fresh();
     pending[id] = req;
-    return consent_page(id, req);
-  }
-
-  ServerReply consent_page(const std::string& id, const AuthRequest& req) const {
-    std::string body = "<p>The emulated <b>" + html_escape(d().name)
-                       + "</b> asks you to approve the application <code>"
-                       + html_escape(options.client_id) + "</code> for the scopes <code>"
-                       + html_escape(join(req.scopes, " "))
-                       + "</code>.</p>\n<form method=\"post\" action=\"authorize/decision\">"
-                         "<input type=\"hidden\" name=\"request\" value=\""
-                       + html_escape(id)
-                       + "\"><button type=\"submit\" name=\"decision\" value=\"approve\">Approve"
-                         "</button> <button type=\"submit\" name=\"decision\" value=\"deny\">"
-                         "Deny</button></form>";
-    auto reply = html_page_raw(200, "Authorize (" + d().name + " emulator)", body);
-    // The redirect after the POST must be allowed by form-action (any loopback or https).
-    for (auto& [name, value] : reply.headers)
-      if (name == "Content-Security-Policy")
-        value = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http: https:; "
-                "frame-ancestors 'none'";
-    return reply;
+    return emulator_consent_page(d(), options.client_id, req.scopes, id);
   }
 
   ServerReply decide(const ServerRequest& request, EmulatorRecord& record, int64_t t) {
@@ -293,8 +241,9 @@ struct Emulator::State {
     callback_values.clear();
     for (const auto& name : d().callback_keep) {
       // A provider that echoes the granted scope does it in its own separator.
-      std::string value =
-          name == "scope" ? join(req.scopes, d().scope_separator == "," ? "," : " ") : random(16);
+      std::string value = name == "scope"
+                              ? join_scopes(req.scopes, d().scope_separator == "," ? "," : " ")
+                              : random(16);
       callback_values.emplace_back(name, value);
       params.emplace_back(name, value);
     }
@@ -461,7 +410,8 @@ struct Emulator::State {
       tokens["refresh_token"] = grant.refresh_token;
     }
     if (!r.scope_field.empty())
-      set_json_path(tokens, r.scope_field, join(scopes, d().scope_separator == "," ? "," : " "));
+      set_json_path(tokens, r.scope_field,
+                    join_scopes(scopes, d().scope_separator == "," ? "," : " "));
     access_tokens[grant.access_token] = Token{scopes, grant.expires_at};
 
     for (const auto& path : r.keep)
@@ -481,7 +431,7 @@ struct Emulator::State {
     if (auto* refused = std::get_if<ServerReply>(&accepted))
       return *refused;
     std::string why;
-    auto scopes = read_scope(find_param(std::get<Params>(accepted), "scope"), why);
+    auto scopes = read_dialect_scope(d(), find_param(std::get<Params>(accepted), "scope"), why);
     if (!scopes)
       return dialect_error(record, 400, "invalid_scope", why);
     std::erase_if(devices, [t](const auto& e) { return t > e.second.expires_at; });

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "flow/emulator_dialect.hpp"
 
+#include "flow/authorize_url.hpp"
+#include "flow/html.hpp"
 #include "flow/server_support.hpp"
 #include "providers/template.hpp"
 
@@ -112,6 +114,54 @@ std::string emulator_overlay(const providers::Provider& entry, const std::string
   if (!entry.device_authorization_url.empty())
     out += "device_authorization_url = " + point(entry.device_authorization_url, "device") + "\n";
   return out;
+}
+
+// The scope parameter, split by the dialect's separator; a value joined with another
+// separator is refused (a "+" separator arrives as form-encoded spaces).
+std::optional<std::vector<std::string>> read_dialect_scope(const providers::Provider& dialect,
+                                                           const std::optional<std::string>& value,
+                                                           std::string& why) {
+  if (!value)
+    return dialect.default_scopes;
+  char sep = dialect.scope_separator == "," ? ',' : ' ';
+  char wrong = sep == ',' ? ' ' : ',';
+  if (value->find(wrong) != std::string::npos) {
+    why = "scope is separated by '" + std::string(1, wrong) + "'; this provider expects '"
+          + dialect.scope_separator + "'";
+    return std::nullopt;
+  }
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos <= value->size()) {
+    size_t end = value->find(sep, pos);
+    if (end == std::string::npos)
+      end = value->size();
+    if (end > pos)
+      out.push_back(value->substr(pos, end - pos));
+    pos = end + 1;
+  }
+  return out;
+}
+
+ServerReply emulator_consent_page(const providers::Provider& dialect, const std::string& client_id,
+                                  const std::vector<std::string>& scopes,
+                                  const std::string& request_id) {
+  std::string body = "<p>The emulated <b>" + html_escape(dialect.name)
+                     + "</b> asks you to approve the application <code>" + html_escape(client_id)
+                     + "</code> for the scopes <code>" + html_escape(join_scopes(scopes, " "))
+                     + "</code>.</p>\n<form method=\"post\" action=\"authorize/decision\">"
+                       "<input type=\"hidden\" name=\"request\" value=\""
+                     + html_escape(request_id)
+                     + "\"><button type=\"submit\" name=\"decision\" value=\"approve\">Approve"
+                       "</button> <button type=\"submit\" name=\"decision\" value=\"deny\">"
+                       "Deny</button></form>";
+  auto reply = html_page_raw(200, "Authorize (" + dialect.name + " emulator)", body);
+  // The redirect after the POST must be allowed by form-action (any loopback or https).
+  for (auto& [name, value] : reply.headers)
+    if (name == "Content-Security-Policy")
+      value = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http: https:; "
+              "frame-ancestors 'none'";
+  return reply;
 }
 
 } // namespace oauthlink::flow

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace oauthlink::flow {
 
@@ -34,5 +35,17 @@ ServerReply dialect_token_reply(const providers::Provider& dialect, const nlohma
 // A user-catalog overlay (TOML) that points the entry's endpoints at base_url, keeping
 // each URL's {placeholders} as path segments so templates are still filled and checked.
 std::string emulator_overlay(const providers::Provider& entry, const std::string& base_url);
+
+// The scope parameter split by the dialect's separator; absent -> the default scopes; a
+// value joined with another separator -> nullopt and `why` (a "+" separator arrives as
+// form-encoded spaces).
+std::optional<std::vector<std::string>> read_dialect_scope(const providers::Provider& dialect,
+                                                           const std::optional<std::string>& value,
+                                                           std::string& why);
+
+// The emulator's consent page for one pending authorization request (Approve / Deny).
+ServerReply emulator_consent_page(const providers::Provider& dialect, const std::string& client_id,
+                                  const std::vector<std::string>& scopes,
+                                  const std::string& request_id);
 
 } // namespace oauthlink::flow
