@@ -6,6 +6,7 @@
 #include "flow/url.hpp"
 #include "providers/catalog.hpp"
 #include "providers/template.hpp"
+#include "providers/variants.hpp"
 
 #include <algorithm>
 
@@ -23,7 +24,8 @@ void require_secure_url(const std::string& url, const std::string& what) {
 
 Provider resolve_provider(const Provider& entry, const App& app, const providers::StringMap& extra,
                           const providers::Metadata* metadata) {
-  Provider p = entry;
+  // The environment's endpoints replace the entry's before any template is filled.
+  Provider p = providers::apply_environment(entry, app.environment);
   providers::StringMap values = app.settings;
   for (const auto& [key, value] : extra)
     values[key] = value;
@@ -59,6 +61,9 @@ Provider resolve_provider(const Provider& entry, const App& app, const providers
   }
   if (!p.issuer.empty())
     p.issuer = providers::fill_template(p.issuer, values, p.template_defaults);
+  // What the later templates (post-authorization URLs, api_base_url) are filled from.
+  for (const auto& [key, value] : values)
+    p.template_defaults[key] = value;
   if (p.authorization_url.empty() || p.token_url.empty())
     throw Error("provider '" + p.slug + "': no authorization or token endpoint"
                 + std::string(p.discovery ? " (give --issuer)" : ""));

@@ -12,9 +12,11 @@
 
 namespace oauthlink::flow {
 
-// The provider entry with the app's overrides applied, {placeholders} filled from the
-// app's settings plus `extra` (connect --set), and for discovery providers the endpoints
-// of `metadata`. Throws UsageError for a missing template value, Error for a URL that
+// The provider entry with the app's environment and overrides applied, {placeholders} filled from
+// the app's settings plus `extra` (connect --set), and for discovery providers the endpoints of
+// `metadata`; the settings then join template_defaults for the templates filled later
+// (post-authorization URLs). Throws UsageError for an unknown environment or a missing
+// template value, Error for a URL that
 // is not https (or http to loopback) once filled.
 providers::Provider resolve_provider(const providers::Provider& entry, const App& app,
                                      const providers::StringMap& extra,

@@ -4,6 +4,7 @@
 #include "error.hpp"
 #include "flow/authorize_url.hpp"
 #include "flow/html.hpp"
+#include "flow/post_auth.hpp"
 #include "flow/token_exchange.hpp"
 
 #include <chrono>
@@ -141,6 +142,15 @@ Credential connect(const ConnectPlan& plan, ConnectPorts& ports) {
     auto& tokens = std::get<TokenSet>(parsed);
     for (const auto& warning : tokens.warnings)
       progress.warn(warning);
+    if (!plan.provider.post_authorization.empty()) {
+      progress.info("Asking " + plan.provider.name + " for the account's details");
+      PostAuthOutcome outcome =
+          run_post_authorization(plan.provider, tokens, callback.kept, ports.http);
+      for (const auto& warning : outcome.warnings)
+        progress.warn(warning);
+      for (const auto& [key, value] : outcome.kept.items())
+        tokens.extra[key] = value;
+    }
     credential = ports.store(tokens, callback.kept);
     page = success_page(plan.provider.name);
   } catch (...) {

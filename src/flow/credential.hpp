@@ -27,6 +27,7 @@ struct App {
   std::string authorization_url; // overrides, "" = catalog
   std::string token_url;
   std::string auth_method; // override, "" = catalog (or derived for oidc)
+  std::string environment; // catalog environment (e.g. "sandbox"), "" = the entry itself
   int64_t created_at = 0;
 };
 

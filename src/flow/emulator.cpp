@@ -529,6 +529,11 @@ Emulator::Emulator(EmulatorOptions options, std::function<std::string(size_t)> r
   if (options.dialect.discovery)
     throw UsageError("emulator: '" + options.dialect.slug
                      + "' reads its endpoints from an issuer; use the plain sandbox instead");
+  // Their URLs would still lead to the real provider, with the emulator's tokens.
+  if (!options.dialect.post_authorization.empty())
+    throw UsageError("emulator: '" + options.dialect.slug
+                     + "' makes post-authorization requests, which the emulator does not "
+                       "serve yet");
   if (!random || !now)
     throw UsageError("emulator: random and clock functions are required");
   if (options.client_id.empty() || options.access_token_ttl <= 0 || options.code_ttl <= 0)

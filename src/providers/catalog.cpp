@@ -3,9 +3,11 @@
 
 #include "error.hpp"
 #include "providers/template.hpp"
+#include "providers/variants.hpp"
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -33,6 +35,16 @@ bool is_loopback_http(const std::string& url) {
           || port.find_first_not_of("0123456789", 1) != std::string::npos))
     return false;
   return host == "127.0.0.1" || host == "localhost" || host == "[::1]";
+}
+
+// {placeholder} names: letters, digits and '_' (kept names such as cloudId or realmId).
+bool is_placeholder_name(const std::string& name) {
+  if (name.empty())
+    return false;
+  for (char c : name)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
+      return false;
+  return true;
 }
 
 // Reads one provider table, naming file, line, provider and field in every error.
@@ -148,9 +160,23 @@ public:
     fail(node, field, "'" + text + "' is not one of " + names);
   }
 
+  // authorize_params, without the ones the flow owns: a catalog can never turn the code
+  // flow into another one (A8).
+  StringMap authorize_params(const toml::table& table, const std::string& prefix) const {
+    StringMap out = string_map(table, "authorize_params", prefix + "authorize_params");
+    for (const auto& [key, value] : out) {
+      (void)value;
+      if (is_reserved_authorize_param(key))
+        fail(table.get("authorize_params"), prefix + "authorize_params." + key,
+             "is set by oauthlink and cannot be overridden");
+    }
+    return out;
+  }
+
   // Endpoint URLs: https, or http to a loopback host (SECURITY.md A13).
-  std::string url(const toml::table& table, const std::string& key, bool required) const {
-    std::string value = string(table, key, key, required);
+  std::string url(const toml::table& table, const std::string& key, bool required,
+                  const std::string& prefix = "") const {
+    std::string value = string(table, key, prefix + key, required);
     if (value.empty())
       return value;
     bool https = value.rfind("https://", 0) == 0;
@@ -158,7 +184,7 @@ public:
     // A URL that starts with a placeholder ("{instance_url}/...") is checked once filled.
     bool templated = value.rfind("{", 0) == 0;
     if (!https && !loopback_http && !templated)
-      fail(table.get(key), key, "must be an https URL (plain http only to loopback)");
+      fail(table.get(key), prefix + key, "must be an https URL (plain http only to loopback)");
     return value;
   }
 
@@ -167,6 +193,186 @@ private:
   const std::string& m_slug;
   const toml::table& m_table;
 };
+
+// [slug.environments.NAME]: a sandbox or demo variant of the entry's endpoints.
+std::map<std::string, Environment> read_environments(const EntryReader& r,
+                                                     const toml::table& table) {
+  std::map<std::string, Environment> out;
+  const toml::node* node = table.get("environments");
+  if (!node)
+    return out;
+  const toml::table* environments = node->as_table();
+  if (!environments)
+    r.fail(node, "environments", "must be a table of environments");
+  for (const auto& [key, value] : *environments) {
+    std::string name(key.str());
+    std::string field = "environments." + name;
+    if (!is_valid_slug(name))
+      r.fail(&value, field, "environment name must match [a-z0-9-]{1,32}");
+    const toml::table* env = value.as_table();
+    if (!env)
+      r.fail(&value, field, "must be a table");
+    r.check_keys(*env,
+                 {"authorization_url", "token_url", "refresh_url", "revocation_url", "userinfo_url",
+                  "device_authorization_url", "api_base_url", "issuer", "template_defaults",
+                  "authorize_params"},
+                 field + ".");
+    Environment e;
+    e.name = name;
+    e.source_line = static_cast<int>(env->source().begin.line);
+    e.authorization_url = r.url(*env, "authorization_url", false, field + ".");
+    e.token_url = r.url(*env, "token_url", false, field + ".");
+    e.refresh_url = r.url(*env, "refresh_url", false, field + ".");
+    e.revocation_url = r.url(*env, "revocation_url", false, field + ".");
+    e.userinfo_url = r.url(*env, "userinfo_url", false, field + ".");
+    e.device_authorization_url = r.url(*env, "device_authorization_url", false, field + ".");
+    e.api_base_url = r.url(*env, "api_base_url", false, field + ".");
+    e.issuer = r.string(*env, "issuer", field + ".issuer", false);
+    e.template_defaults = r.string_map(*env, "template_defaults", field + ".template_defaults");
+    e.authorize_params = r.authorize_params(*env, field + ".");
+    if (e.authorization_url.empty() && e.token_url.empty() && e.refresh_url.empty()
+        && e.revocation_url.empty() && e.userinfo_url.empty() && e.device_authorization_url.empty()
+        && e.api_base_url.empty() && e.issuer.empty() && e.template_defaults.empty()
+        && e.authorize_params.empty())
+      r.fail(&value, field, "sets nothing");
+    out[name] = e;
+  }
+  return out;
+}
+
+// [[slug.post_authorization]]: requests sent with the new token whose answer gives
+// values to keep (an account id, the API host).
+std::vector<PostAuthRequest> read_post_authorization(const EntryReader& r,
+                                                     const toml::table& table) {
+  std::vector<PostAuthRequest> out;
+  const toml::node* node = table.get("post_authorization");
+  if (!node)
+    return out;
+  const toml::array* array = node->as_array();
+  if (!array)
+    r.fail(node, "post_authorization", "must be an array of tables ([[...post_authorization]])");
+  for (size_t i = 0; i < array->size(); ++i) {
+    const toml::node& item = *array->get(i);
+    std::string field = "post_authorization[" + std::to_string(i) + "]";
+    const toml::table* request = item.as_table();
+    if (!request)
+      r.fail(&item, field, "must be a table");
+    r.check_keys(*request, {"method", "url", "auth_scheme", "headers", "keep", "required"},
+                 field + ".");
+    PostAuthRequest q;
+    q.source_line = static_cast<int>(request->source().begin.line);
+    q.method = r.string(*request, "method", field + ".method", false, "GET");
+    if (q.method != "GET" && q.method != "POST")
+      r.fail(request->get("method"), field + ".method", "must be \"GET\" or \"POST\"");
+    if (!request->get("url")) // named at the request's own line, not the provider's
+      r.fail(&item, field + ".url", "missing string");
+    q.url = r.url(*request, "url", true, field + ".");
+    q.auth_scheme = r.string(*request, "auth_scheme", field + ".auth_scheme", false, "Bearer");
+    if (q.auth_scheme.empty() || q.auth_scheme.find_first_of(" \t\r\n") != std::string::npos)
+      r.fail(request->get("auth_scheme"), field + ".auth_scheme", "must be one word");
+    q.headers = r.string_map(*request, "headers", field + ".headers");
+    for (const auto& [name, value] : q.headers) {
+      (void)value;
+      if (name == "Authorization" || name == "authorization")
+        r.fail(request->get("headers"), field + ".headers." + name,
+               "is set by oauthlink (use auth_scheme)");
+    }
+    StringMap keep = r.string_map(*request, "keep", field + ".keep");
+    if (keep.empty())
+      r.fail(request->get("keep") ? request->get("keep") : &item, field + ".keep",
+             "must name at least one value to keep (name = \"json.path\")");
+    for (const auto& [name, path] : keep) {
+      if (!is_placeholder_name(name))
+        r.fail(request->get("keep"), field + ".keep." + name,
+               "name must match [A-Za-z0-9_]+ (it may fill {" + name + "})");
+      if (path.empty() || path.front() == '.' || path.back() == '.'
+          || path.find("..") != std::string::npos)
+        r.fail(request->get("keep"), field + ".keep." + name,
+               "'" + path + "' is not a dot path such as \"0.id\" or \"accounts.base_uri\"");
+      q.keep.emplace_back(name, path);
+    }
+    q.required = r.boolean(*request, "required", field + ".required", false);
+    out.push_back(q);
+  }
+  return out;
+}
+
+// Every placeholder must be fillable: sane names everywhere, and in api_base_url and
+// post-authorization URLs only names that something provides (a --set value the
+// endpoints need anyway, a template default, an environment default or a kept value).
+void check_placeholders(const EntryReader& r, const toml::table& table, const Provider& p) {
+  auto check_names = [&](const std::string& url, const std::string& field, const toml::node* node) {
+    for (const auto& name : template_names(url))
+      if (!is_placeholder_name(name))
+        r.fail(node, field, "bad placeholder name '{" + name + "}'");
+  };
+  const toml::table* env_table =
+      table.get("environments") ? table.get("environments")->as_table() : nullptr;
+  auto env_node = [&](const std::string& env, const std::string& key) -> const toml::node* {
+    const toml::node* e = env_table ? env_table->get(env) : nullptr;
+    return e && e->as_table() ? e->as_table()->get(key) : nullptr;
+  };
+  for (const std::string key : {"authorization_url", "token_url", "refresh_url", "revocation_url",
+                                "userinfo_url", "device_authorization_url", "api_base_url"}) {
+    if (const toml::node* node = table.get(key); node && node->is_string())
+      check_names(*node->value<std::string>(), key, node);
+    for (const auto& [name, environment] : p.environments) {
+      (void)environment;
+      const toml::node* node = env_node(name, key);
+      if (node && node->is_string())
+        check_names(*node->value<std::string>(), "environments." + name + "." + key, node);
+    }
+  }
+  std::vector<std::string> provided = kept_names(p);
+  auto add = [&](const std::string& name) {
+    if (std::find(provided.begin(), provided.end(), name) == provided.end())
+      provided.push_back(name);
+  };
+  for (const auto& [name, value] : p.template_defaults) {
+    (void)value;
+    add(name);
+  }
+  for (const auto& [env, environment] : p.environments) {
+    (void)env;
+    for (const auto& [name, value] : environment.template_defaults) {
+      (void)value;
+      add(name);
+    }
+    for (const auto* url : {&environment.authorization_url, &environment.token_url,
+                            &environment.refresh_url, &environment.revocation_url,
+                            &environment.userinfo_url, &environment.device_authorization_url})
+      for (const auto& name : template_names(*url))
+        add(name);
+  }
+  for (const auto* url : {&p.authorization_url, &p.token_url, &p.refresh_url, &p.revocation_url,
+                          &p.userinfo_url, &p.device_authorization_url})
+    for (const auto& name : template_names(*url))
+      add(name);
+  auto check_provided = [&](const std::string& url, const std::string& field,
+                            const toml::node* node) {
+    for (const auto& name : template_names(url))
+      if (std::find(provided.begin(), provided.end(), name) == provided.end())
+        r.fail(node, field,
+               "placeholder {" + name
+                   + "} is not a template default, an endpoint's --set value, nor a kept value "
+                     "(response.keep, callback.keep, post_authorization keep)");
+  };
+  check_provided(p.api_base_url, "api_base_url", table.get("api_base_url"));
+  for (const auto& [name, environment] : p.environments)
+    check_provided(environment.api_base_url, "environments." + name + ".api_base_url",
+                   env_node(name, "api_base_url"));
+  const toml::array* posts =
+      table.get("post_authorization") ? table.get("post_authorization")->as_array() : nullptr;
+  for (size_t i = 0; i < p.post_authorization.size(); ++i) {
+    const toml::node* node = nullptr;
+    if (const toml::node* item = posts ? posts->get(i) : nullptr)
+      if (const toml::table* request = item->as_table())
+        node = request->get("url");
+    std::string field = "post_authorization[" + std::to_string(i) + "].url";
+    check_names(p.post_authorization[i].url, field, node);
+    check_provided(p.post_authorization[i].url, field, node);
+  }
+}
 
 Provider read_provider(const std::string& source, const std::string& slug,
                        const toml::table& table) {
@@ -198,7 +404,9 @@ Provider read_provider(const std::string& source, const std::string& slug,
                 "refresh_token_rotation",
                 "tokens_expire",
                 "response",
-                "callback"},
+                "callback",
+                "environments",
+                "post_authorization"},
                "");
   Provider p;
   p.slug = slug;
@@ -249,14 +457,7 @@ Provider read_provider(const std::string& source, const std::string& slug,
                            {"supported", Pkce::supported},
                            {"forbidden", Pkce::forbidden}},
                           Pkce::supported);
-  p.authorize_params = r.string_map(table, "authorize_params", "authorize_params");
-  // The flow owns these: a catalog can never turn the code flow into another one (A8).
-  for (const auto& [key, value] : p.authorize_params) {
-    (void)value;
-    if (is_reserved_authorize_param(key))
-      r.fail(table.get("authorize_params"), "authorize_params." + key,
-             "is set by oauthlink and cannot be overridden");
-  }
+  p.authorize_params = r.authorize_params(table, "");
   p.token_params = r.string_map(table, "token_params", "token_params");
   p.refresh_params = r.string_map(table, "refresh_params", "refresh_params");
   p.template_defaults = r.string_map(table, "template_defaults", "template_defaults");
@@ -299,17 +500,9 @@ Provider read_provider(const std::string& source, const std::string& slug,
     r.check_keys(*callback, {"keep"}, "callback.");
     p.callback_keep = r.strings(*callback, "keep", "callback.keep");
   }
-  // Every placeholder must be fillable by name: check the names are sane.
-  for (const std::string* url : {&p.authorization_url, &p.token_url, &p.refresh_url,
-                                 &p.revocation_url, &p.userinfo_url, &p.api_base_url}) {
-    for (const auto& name : template_names(*url)) {
-      bool ok = !name.empty();
-      for (char c : name)
-        ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_');
-      if (!ok)
-        r.fail(nullptr, "template", "bad placeholder name '{" + name + "}'");
-    }
-  }
+  p.environments = read_environments(r, table);
+  p.post_authorization = read_post_authorization(r, table);
+  check_placeholders(r, table, p);
   return p;
 }
 

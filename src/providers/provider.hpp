@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace oauthlink::providers {
@@ -29,6 +30,37 @@ struct ResponseDialect {
   // authentication scheme (e.g. "bot"); "" = trust token_type (RFC 6749 §7.1).
   std::string token_type;
   std::vector<std::string> keep; // dot paths kept as credential properties
+};
+
+// A named variant of an entry (a sandbox or demo host): the fields it sets replace the
+// entry's before templates are filled. Empty strings mean "keep the entry's value".
+struct Environment {
+  std::string name;
+  std::string authorization_url;
+  std::string token_url;
+  std::string refresh_url;
+  std::string revocation_url;
+  std::string userinfo_url;
+  std::string device_authorization_url;
+  std::string api_base_url;
+  std::string issuer;
+  StringMap template_defaults; // merged over the entry's
+  StringMap authorize_params;  // merged over the entry's
+  int source_line = 0;
+};
+
+// A request made after the code exchange whose JSON answer gives values to keep on the
+// credential (an account id, the API host). Sent with the new access token.
+struct PostAuthRequest {
+  std::string method = "GET";
+  std::string url;                    // {placeholders}: settings, defaults and kept values
+  std::string auth_scheme = "Bearer"; // Authorization: <scheme> <access token>
+  StringMap headers;
+  // property name -> dot path in the answer; a number indexes an array, and a name met
+  // on an array applies to its first element.
+  std::vector<std::pair<std::string, std::string>> keep;
+  bool required = false; // true: a failure fails connect; false: warn and keep the credential
+  int source_line = 0;
 };
 
 struct Provider {
@@ -60,6 +92,8 @@ struct Provider {
   bool tokens_expire = true;
   ResponseDialect response;
   std::vector<std::string> callback_keep;
+  std::map<std::string, Environment> environments;
+  std::vector<PostAuthRequest> post_authorization;
   int source_line = 0; // where the entry starts in its catalog file
 };
 

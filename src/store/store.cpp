@@ -92,7 +92,8 @@ json app_to_json(const flow::App& app) {
           {"issuer", app.issuer},
           {"authorization_url", app.authorization_url},
           {"token_url", app.token_url},
-          {"auth_method", app.auth_method}};
+          {"auth_method", app.auth_method},
+          {"environment", app.environment}};
 }
 
 flow::App app_from_row(const std::string& id, const std::string& provider, const std::string& body,
@@ -113,6 +114,7 @@ flow::App app_from_row(const std::string& id, const std::string& provider, const
   app.authorization_url = j.value("authorization_url", "");
   app.token_url = j.value("token_url", "");
   app.auth_method = j.value("auth_method", "");
+  app.environment = j.value("environment", ""); // absent in apps stored before environments
   return app;
 }
 

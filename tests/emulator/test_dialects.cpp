@@ -353,8 +353,10 @@ TEST_SUITE("emulator") {
     CHECK(h.at("token").size() == 1);
   }
 
-  TEST_CASE("grant_types without refresh_token: mailchimp gets no refresh token") {
-    EmulatorHarness h("mailchimp");
+  TEST_CASE("grant_types without refresh_token: intercom gets no refresh token") {
+    EmulatorHarness h("intercom");
+    REQUIRE(std::find(h.shipped.grant_types.begin(), h.shipped.grant_types.end(), "refresh_token")
+            == h.shipped.grant_types.end());
     auto c = connect_ok(h);
     CHECK(c.tokens.refresh_token.empty());
     CHECK(!flow::needs_refresh(c, test::emulator_now(), std::nullopt));

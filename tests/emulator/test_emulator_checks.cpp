@@ -136,4 +136,8 @@ TEST_SUITE("emulator") {
     CHECK(h.at("device").size() == 1);
   }
 
+  TEST_CASE("emulator: an entry with post-authorization requests is refused, not half emulated") {
+    CHECK_THROWS_AS(EmulatorHarness("mailchimp"), UsageError);
+  }
+
 } // TEST_SUITE

@@ -2,11 +2,9 @@
 #include "error.hpp"
 #include "providers/catalog.hpp"
 #include "providers/discovery.hpp"
+#include "support/catalog_fixture.hpp"
 
 #include <doctest/doctest.h>
-
-#include <fstream>
-#include <sstream>
 
 using namespace oauthlink;
 using namespace oauthlink::providers;
@@ -14,19 +12,11 @@ using namespace oauthlink::providers;
 namespace {
 
 std::string shipped_catalog() {
-  std::ifstream in(std::string(OAUTHLINK_SOURCE_DIR) + "/share/providers.toml");
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
+  return test::shipped_catalog_text();
 }
 
 std::string error_of(const std::string& text) {
-  try {
-    Catalog::parse(text, "cat.toml");
-  } catch (const CatalogError& e) {
-    return e.what();
-  }
-  return "";
+  return test::catalog_error_of(text);
 }
 
 const std::string k_head = "[x]\nname = \"X\"\ndocs = \"https://d.example\"\n"

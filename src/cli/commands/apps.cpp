@@ -6,9 +6,11 @@
 #include "flow/authorize_url.hpp"
 #include "flow/credential.hpp"
 #include "providers/template.hpp"
+#include "providers/variants.hpp"
 #include "sys/random.hpp"
 #include "sys/terminal.hpp"
 
+#include <algorithm>
 #include <ctime>
 #include <fstream>
 #include <iostream>
@@ -44,6 +46,7 @@ json app_json(const flow::App& app) {
           {"authorization_url", app.authorization_url},
           {"token_url", app.token_url},
           {"auth_method", app.auth_method},
+          {"environment", app.environment},
           {"created_at", flow::format_time(app.created_at)}};
 }
 
@@ -60,6 +63,7 @@ struct AddOptions {
   std::string authorization_url;
   std::string token_url;
   std::string auth_method;
+  std::string environment;
   bool json = false;
 };
 
@@ -83,6 +87,8 @@ void add_app(AppContext& ctx, const AddOptions& o) {
   app.authorization_url = o.authorization_url;
   app.token_url = o.token_url;
   app.auth_method = o.auth_method;
+  providers::check_environment(entry, o.environment); // UsageError listing the known ones
+  app.environment = o.environment;
   if (o.secret_stdin && sys::stdin_is_terminal()) {
     // On a terminal: a prompt, no echo, and Enter ends the secret (E1: from the tty).
     auto secret = sys::read_secret_from_terminal("Client secret for " + o.client_id + ": ");
@@ -120,14 +126,10 @@ void add_app(AppContext& ctx, const AddOptions& o) {
       throw UsageError("--auth-method " + app.auth_method
                        + " needs a client secret (--client-secret-stdin or --client-secret-file)");
   }
+  const auto names = providers::setting_names(entry);
   for (const auto& [key, value] : app.settings) {
     (void)value;
-    bool used = false;
-    for (const auto* url : {&entry.authorization_url, &entry.token_url, &entry.refresh_url,
-                            &entry.revocation_url, &entry.userinfo_url, &entry.api_base_url})
-      for (const auto& name : providers::template_names(*url))
-        used = used || name == key;
-    if (!used)
+    if (std::find(names.begin(), names.end(), key) == names.end())
       throw UsageError("--set " + key + ": provider '" + entry.slug + "' has no {" + key
                        + "} placeholder");
   }
@@ -176,6 +178,8 @@ void register_apps(CLI::App& root, AppContext& ctx) {
   add->add_option("--token-url", add_opts->token_url, "Override the catalog's token endpoint");
   add->add_option("--auth-method", add_opts->auth_method,
                   "client_secret_basic, client_secret_post or none");
+  add->add_option("--environment", add_opts->environment,
+                  "A catalog environment of the provider, e.g. sandbox (see 'providers show')");
   add->add_flag("--json", add_opts->json, "Print the app as JSON (secret masked)");
   add->callback([&ctx, add_opts] { add_app(ctx, *add_opts); });
 

@@ -5,6 +5,7 @@
 #include "error.hpp"
 #include "flow/authorize_url.hpp"
 #include "providers/template.hpp"
+#include "providers/variants.hpp"
 #include "sys/paths.hpp"
 
 #include <iostream>
@@ -23,17 +24,40 @@ std::string join(const std::vector<std::string>& items, const std::string& separ
   return out;
 }
 
-std::vector<std::string> placeholders(const Provider& p) {
-  std::vector<std::string> names;
-  for (const auto* url : {&p.authorization_url, &p.token_url, &p.refresh_url, &p.revocation_url,
-                          &p.userinfo_url, &p.api_base_url})
-    for (const auto& name : providers::template_names(*url))
-      if (std::find(names.begin(), names.end(), name) == names.end())
-        names.push_back(name);
-  return names;
+json environment_json(const providers::Environment& e) {
+  json out = json::object();
+  for (const auto& [key, value] : {std::pair{"authorization_url", &e.authorization_url},
+                                   {"token_url", &e.token_url},
+                                   {"refresh_url", &e.refresh_url},
+                                   {"revocation_url", &e.revocation_url},
+                                   {"userinfo_url", &e.userinfo_url},
+                                   {"device_authorization_url", &e.device_authorization_url},
+                                   {"api_base_url", &e.api_base_url},
+                                   {"issuer", &e.issuer}})
+    if (!value->empty())
+      out[key] = *value;
+  if (!e.template_defaults.empty())
+    out["template_defaults"] = e.template_defaults;
+  if (!e.authorize_params.empty())
+    out["authorize_params"] = e.authorize_params;
+  return out;
+}
+
+json post_auth_json(const providers::PostAuthRequest& q) {
+  json keep = json::object();
+  for (const auto& [name, path] : q.keep)
+    keep[name] = path;
+  return {{"method", q.method},   {"url", q.url}, {"auth_scheme", q.auth_scheme},
+          {"headers", q.headers}, {"keep", keep}, {"required", q.required}};
 }
 
 json provider_json(const Provider& p) {
+  json environments = json::object();
+  for (const auto& [name, environment] : p.environments)
+    environments[name] = environment_json(environment);
+  json post_authorization = json::array();
+  for (const auto& request : p.post_authorization)
+    post_authorization.push_back(post_auth_json(request));
   json response = {
       {"format", providers::to_string(p.response.format)},
       {"success_field", p.response.success_field},
@@ -70,11 +94,14 @@ json provider_json(const Provider& p) {
           {"token_params", p.token_params},
           {"refresh_params", p.refresh_params},
           {"template_defaults", p.template_defaults},
-          {"placeholders", placeholders(p)},
+          {"placeholders", providers::setting_names(p)},
+          {"kept", providers::kept_names(p)},
           {"refresh_token_rotation", p.refresh_token_rotation},
           {"tokens_expire", p.tokens_expire},
           {"response", response},
           {"callback_keep", p.callback_keep},
+          {"environments", environments},
+          {"post_authorization", post_authorization},
           {"redirect_uri", "http://127.0.0.1/callback/" + p.slug}};
 }
 
@@ -129,18 +156,21 @@ void register_providers(CLI::App& root, AppContext& ctx) {
                  "you add with 'oauthlink redirects add'):\n  http://127.0.0.1/callback/"
               << p.slug << '\n';
     std::vector<std::string> needed, defaulted;
-    auto from_token = providers::template_names(p.api_base_url); // filled from the credential
-    for (const auto& name : placeholders(p)) {
-      if (std::find(from_token.begin(), from_token.end(), name) != from_token.end())
-        continue;
+    for (const auto& name : providers::setting_names(p))
       (p.template_defaults.count(name) ? defaulted : needed).push_back(name);
-    }
     if (!needed.empty())
       std::cout << "\nThis provider needs: " << join(needed, ", ")
                 << " (give them with --set KEY=VALUE at apps add or connect)\n";
     for (const auto& name : defaulted)
       std::cout << "\nOptional: --set " << name
                 << "=VALUE (default: " << p.template_defaults.at(name) << ")\n";
+    if (!p.environments.empty()) {
+      std::vector<std::string> names;
+      for (const auto& [name, environment] : p.environments)
+        names.push_back(name);
+      std::cout << "\nEnvironments: " << join(names, ", ") << " (choose one with 'apps add "
+                << p.slug << " --environment NAME')\n";
+    }
   });
 
   auto* check = group->add_subcommand("check", "Validate a catalog file");
