@@ -21,15 +21,19 @@ const providers::Catalog& AppContext::catalog() {
     } catch (const Error& e) {
       throw CatalogError(std::string("catalog: ") + e.what());
     }
-    auto catalog = providers::Catalog::parse(text, m_catalog_source);
-    // A user catalog adds or overrides providers without editing the shipped file. An
-    // explicit --catalog stands alone, so tests and `providers check` see one file.
+    // A user catalog adds providers or overrides fields of shipped ones without editing
+    // the shipped file. An explicit --catalog stands alone, so tests and `providers check`
+    // see one file.
+    std::vector<providers::Catalog::Layer> layers{{text, m_catalog_source}};
+    std::string user_text;
     if (std::string dir = sys::config_dir(); options.catalog.empty() && !dir.empty()) {
       std::string user = dir + "/providers.toml";
-      if (sys::file_exists(user))
-        catalog.merge(providers::Catalog::parse(sys::read_file(user), user));
+      if (sys::file_exists(user)) {
+        user_text = sys::read_file(user);
+        layers.push_back({user_text, user});
+      }
     }
-    m_catalog = std::move(catalog);
+    m_catalog = providers::Catalog::parse_layers(layers);
   }
   return *m_catalog;
 }

@@ -8,6 +8,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 namespace oauthlink::providers {
@@ -57,8 +58,10 @@ public:
   [[noreturn]] void fail(const toml::node* node, const std::string& field,
                          const std::string& problem) const {
     auto line = node ? node->source().begin.line : m_table.source().begin.line;
-    throw CatalogError(m_source + ":" + std::to_string(line) + ": provider '" + m_slug
-                       + "': " + field + ": " + problem);
+    // A key from a user overlay names its own file (Catalog::parse_layers).
+    const auto& path = node ? node->source().path : nullptr;
+    throw CatalogError((path ? *path : m_source) + ":" + std::to_string(line) + ": provider '"
+                       + m_slug + "': " + field + ": " + problem);
   }
 
   void check_keys(const toml::table& table, const std::set<std::string>& allowed,
@@ -524,32 +527,68 @@ bool is_valid_slug(std::string_view slug) {
   return true;
 }
 
-Catalog Catalog::parse(std::string_view text, const std::string& source) {
-  toml::table root;
+namespace {
+
+toml::table parse_toml(std::string_view text, const std::string& source) {
   try {
-    root = toml::parse(text, source);
+    return toml::parse(text, source);
   } catch (const toml::parse_error& e) {
     throw CatalogError(source + ":" + std::to_string(e.source().begin.line) + ": "
                        + std::string(e.description()));
   }
+}
+
+// Tables of fields that an overlay merges key by key rather than replacing whole.
+bool is_field_group(std::string_view key) {
+  return key == "response" || key == "callback";
+}
+
+// Moves (not copies: a copied toml++ node forgets its source) each key of `overlay`
+// into `base`, so the merged entry keeps every key's file and line.
+void overlay_entry(toml::table& base, toml::table& overlay, bool top) {
+  for (auto&& [key, node] : overlay) {
+    toml::node* existing = base.get(key.str());
+    if (top && existing && existing->is_table() && node.is_table() && is_field_group(key.str()))
+      overlay_entry(*existing->as_table(), *node.as_table(), false);
+    else
+      base.insert_or_assign(key, std::move(node));
+  }
+}
+
+} // namespace
+
+Catalog Catalog::parse(std::string_view text, const std::string& source) {
+  return parse_layers({{text, source}});
+}
+
+Catalog Catalog::parse_layers(const std::vector<Layer>& layers) {
+  toml::table root;
+  std::map<std::string, std::string> first_source; // slug -> the file that defined it
+  for (const auto& layer : layers) {
+    toml::table table = parse_toml(layer.text, layer.source);
+    for (auto&& [key, node] : table) {
+      std::string slug(key.str());
+      auto line = std::to_string(node.source().begin.line);
+      if (!is_valid_slug(slug))
+        throw CatalogError(layer.source + ":" + line + ": provider '" + slug
+                           + "': slug must match [a-z0-9-]{1,32}");
+      if (!node.is_table())
+        throw CatalogError(layer.source + ":" + line + ": provider '" + slug
+                           + "': must be a table");
+      if (toml::node* existing = root.get(slug)) {
+        overlay_entry(*existing->as_table(), *node.as_table(), true);
+      } else {
+        root.insert_or_assign(key, std::move(node));
+        first_source[slug] = layer.source;
+      }
+    }
+  }
   Catalog catalog;
   for (const auto& [key, node] : root) {
     std::string slug(key.str());
-    if (!is_valid_slug(slug))
-      throw CatalogError(source + ":" + std::to_string(node.source().begin.line) + ": provider '"
-                         + slug + "': slug must match [a-z0-9-]{1,32}");
-    const toml::table* table = node.as_table();
-    if (!table)
-      throw CatalogError(source + ":" + std::to_string(node.source().begin.line) + ": provider '"
-                         + slug + "': must be a table");
-    catalog.m_providers[slug] = read_provider(source, slug, *table);
+    catalog.m_providers[slug] = read_provider(first_source[slug], slug, *node.as_table());
   }
   return catalog;
-}
-
-void Catalog::merge(const Catalog& overlay) {
-  for (const auto& [slug, provider] : overlay.m_providers)
-    m_providers[slug] = provider;
 }
 
 const Provider* Catalog::find(std::string_view slug) const {

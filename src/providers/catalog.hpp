@@ -17,8 +17,15 @@ public:
   // "<file>:<line>: provider '<slug>': <field>: <problem>".
   static Catalog parse(std::string_view text, const std::string& source);
 
-  // Providers of `overlay` replace or add to those of this catalog (user catalogs).
-  void merge(const Catalog& overlay);
+  // The first layer (the shipped catalog) overlaid by the next ones (user catalogs): an
+  // overlay entry for a known slug overrides only the fields it sets (also inside
+  // `response` and `callback`); an unknown slug adds a provider. Merged as TOML before
+  // validation, so each error names the file and line the offending key came from.
+  struct Layer {
+    std::string_view text;
+    std::string source;
+  };
+  static Catalog parse_layers(const std::vector<Layer>& layers);
 
   // nullptr when unknown.
   const Provider* find(std::string_view slug) const;

@@ -82,13 +82,11 @@ TEST_CASE("catalog endpoints must be https, or http to loopback (A13)") {
 }
 
 TEST_CASE("a user catalog overrides and adds providers") {
-  Catalog base = Catalog::parse(k_head, "a.toml");
-  Catalog user = Catalog::parse(
+  std::string user =
       "[x]\nname = \"Mine\"\ndocs = \"https://d\"\nauthorization_url = \"https://a\"\n"
       "token_url = \"https://t\"\n[y]\nname = \"Y\"\ndocs = \"https://d\"\n"
-      "authorization_url = \"https://a\"\ntoken_url = \"https://t\"\n",
-      "b.toml");
-  base.merge(user);
+      "authorization_url = \"https://a\"\ntoken_url = \"https://t\"\n";
+  Catalog base = Catalog::parse_layers({{k_head, "a.toml"}, {user, "b.toml"}});
   CHECK(base.find("x")->name == "Mine");
   CHECK(base.find("y"));
 }
