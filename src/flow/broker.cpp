@@ -65,28 +65,10 @@ ServerReply authorize_error(const std::vector<std::string>& faults,
   return html_page_raw(400, "Authorization request diagnostics", body);
 }
 
-ServerReply redirect_to(const std::string& location) {
-  ServerReply reply = html_page(302, "Redirecting", "Continue to the application.");
-  reply.headers.emplace_back("Location", location);
-  return reply;
-}
-
 } // namespace
 
 std::string secret_hash(const std::string& secret) {
   return base64url(sha256(secret));
-}
-
-ServerReply json_reply(int status, const json& body) {
-  return {status,
-          "application/json",
-          {{"Cache-Control", "no-store"}, {"Pragma", "no-cache"}},
-          body.dump(-1, ' ', false, json::error_handler_t::replace)};
-}
-
-ServerReply oauth_error_reply(int status, const std::string& error,
-                              const std::string& description) {
-  return json_reply(status, {{"error", error}, {"error_description", description}});
 }
 
 std::string broker_log_line(const ServerRequest& request, int status) {

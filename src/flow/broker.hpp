@@ -7,6 +7,7 @@
 
 #include "flow/credential.hpp"
 #include "flow/http.hpp"
+#include "flow/server_support.hpp"
 #include "flow/url.hpp"
 #include "providers/provider.hpp"
 
@@ -157,10 +158,5 @@ std::string secret_hash(const std::string& secret);
 // The request as one log line: method, path, query with every value but a few harmless
 // ones replaced by its length, and the status. No secret reaches it (E2).
 std::string broker_log_line(const ServerRequest& request, int status);
-
-// A JSON reply with Cache-Control: no-store.
-ServerReply json_reply(int status, const nlohmann::json& body);
-// An RFC 6749 §5.2 error reply.
-ServerReply oauth_error_reply(int status, const std::string& error, const std::string& description);
 
 } // namespace oauthlink::flow

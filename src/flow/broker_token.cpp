@@ -105,28 +105,28 @@ std::optional<TokenInput> read_token_input(const ServerRequest& request, std::st
 }
 
 ServerReply invalid_client(const std::string& description) {
-  ServerReply reply = oauth_error_reply(401, "invalid_client", description);
+  ServerReply reply = oauth_error("invalid_client", description, 401);
   reply.headers.emplace_back("WWW-Authenticate", "Basic realm=\"oauthlink\"");
   return reply;
 }
 
 ServerReply invalid_grant(const std::string& description) {
-  return oauth_error_reply(400, "invalid_grant", description);
+  return oauth_error("invalid_grant", description);
 }
 
 } // namespace
 
 ServerReply Broker::token(const ServerRequest& request) {
   if (request.method != "POST")
-    return oauth_error_reply(405, "invalid_request", "use POST");
+    return oauth_error("invalid_request", "use POST", 405);
   std::string why;
   auto in = read_token_input(request, why);
   if (!in)
-    return oauth_error_reply(400, "invalid_request", why);
+    return oauth_error("invalid_request", why);
   if (!in->grant_type.empty() && in->grant_type != "authorization_code")
-    return oauth_error_reply(400, "unsupported_grant_type", "only authorization_code");
+    return oauth_error("unsupported_grant_type", "only authorization_code");
   if (in->code.empty())
-    return oauth_error_reply(400, "invalid_request", "code is missing");
+    return oauth_error("invalid_request", "code is missing");
   if (in->client_id.empty())
     return invalid_client("client_id is missing (the broker's app id)");
 
