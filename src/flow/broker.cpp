@@ -9,6 +9,7 @@
 #include "flow/callback.hpp"
 #include "flow/html.hpp"
 #include "flow/pkce.hpp"
+#include "flow/post_auth.hpp"
 #include "flow/redirect.hpp"
 #include "flow/token_exchange.hpp"
 
@@ -19,6 +20,17 @@ namespace oauthlink::flow {
 using nlohmann::json;
 
 namespace {
+
+// The backend's send as an HttpClient, for the pure post-authorization runner.
+class BackendHttp : public HttpClient {
+public:
+  explicit BackendHttp(BrokerBackend& backend)
+      : m_backend(backend) {}
+  HttpResponse send(const HttpRequest& request) override { return m_backend.send(request); }
+
+private:
+  BrokerBackend& m_backend;
+};
 
 constexpr std::string_view k_callback_prefix = "/link/oauth2/callback/";
 constexpr std::string_view k_start_prefix = "/link/oauth2/start/";
@@ -333,6 +345,22 @@ ServerReply Broker::callback(const ServerRequest& request, const std::string& sl
   credential.provider = app->provider;
   credential.tokens = std::get<TokenSet>(parsed);
   credential.tokens.warnings.clear();
+  if (!provider.post_authorization.empty()) {
+    // The catalog's post-authorization requests (account id, API base), as connect runs
+    // them; a required one that fails stores nothing.
+    BackendHttp http(m_backend);
+    try {
+      PostAuthOutcome outcome =
+          run_post_authorization(provider, credential.tokens, result.kept, http);
+      for (const auto& [name, value] : outcome.kept.items())
+        credential.tokens.extra[name] = value;
+    } catch (const NetworkError&) {
+      return relay("temporarily_unavailable", "the provider's account details could not be "
+                                              "fetched");
+    } catch (const ProviderError&) {
+      return relay("server_error", "the provider refused the request for the account's details");
+    }
+  }
   for (const auto& [name, value] : result.kept)
     credential.tokens.extra[name] = value;
   credential.metadata["broker"] = true;

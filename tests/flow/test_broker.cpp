@@ -54,9 +54,11 @@ public:
   bool has_provider(const std::string& slug) override { return slug == "p"; }
   std::vector<std::string> redirects() override { return registered; }
   ResolvedProvider resolve(const App&) override { return {provider, true}; }
+  std::map<std::string, HttpResponse> replies; // by URL; the token reply otherwise
   HttpResponse send(const HttpRequest& request) override {
     sent.push_back(request);
-    return token_reply;
+    auto it = replies.find(request.url);
+    return it == replies.end() ? token_reply : it->second;
   }
   void save_flow(const PendingFlow& f) override { flows[f.state_hash] = f; }
   std::optional<PendingFlow> find_flow(const std::string& h) override { return lookup(flows, h); }
@@ -456,4 +458,34 @@ TEST_CASE("broker: a refused provider exchange reaches the app as server_error, 
   CHECK(Rig::param(location, "code") == "<absent>");
   CHECK(Rig::param(location, "state") == "app-state");
   CHECK(rig.backend.credentials.empty());
+}
+
+TEST_CASE("broker: post-authorization requests run after the exchange; their values are kept") {
+  Rig rig;
+  rig.backend.provider = test::provider_from("auth_method = \"client_secret_basic\"\n"
+                                             "issuer = \"https://as.example\"\n"
+                                             "[[p.post_authorization]]\n"
+                                             "url = \"https://api.example/me\"\n"
+                                             "keep = { account_id = \"accounts.0.id\" }\n"
+                                             "required = true\n");
+  rig.backend.replies["https://api.example/me"] = {
+      200, {{"Content-Type", "application/json"}}, R"({"accounts":[{"id":"acct-from-api"}]})"};
+  std::string location = rig.dance();
+  REQUIRE(Rig::param(location, "code") != "<absent>");
+  REQUIRE(rig.backend.credentials.size() == 1);
+  const Credential& stored = rig.backend.credentials.begin()->second;
+  CHECK(stored.tokens.extra.at("account_id") == "acct-from-api");
+  const HttpRequest& asked = rig.backend.sent.back();
+  CHECK(asked.url == "https://api.example/me");
+  CHECK(find_header(asked.headers, "Authorization").value_or("") == "Bearer provider-access-token");
+
+  SUBCASE("a required request that fails: the app gets server_error and nothing is stored") {
+    Rig failing;
+    failing.backend.provider = rig.backend.provider;
+    failing.backend.replies["https://api.example/me"] = {500, {}, "down"};
+    std::string back = failing.dance();
+    CHECK(Rig::param(back, "error") == "server_error");
+    CHECK(Rig::param(back, "code") == "<absent>");
+    CHECK(failing.backend.credentials.empty());
+  }
 }
