@@ -21,11 +21,14 @@ std::optional<std::string> read_secret_from_terminal(const std::string& prompt) 
   termios quiet = saved;
   quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
   quiet.c_lflag |= ECHONL;
+  // Echo goes off before the prompt shows, so nothing typed after it can appear on the
+  // screen; input typed earlier (already echoed) is discarded by TCSAFLUSH.
+  if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) != 0)
+    return std::nullopt;
   std::cerr << prompt << std::flush;
-  tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
   std::string line;
   std::getline(std::cin, line);
-  tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+  tcsetattr(STDIN_FILENO, TCSANOW, &saved);
   return line;
 }
 
