@@ -126,7 +126,9 @@ int report(bool json, oauthlink::ExitCode code, const std::string& prefix, const
 int main(int argc, char** argv) {
   using oauthlink::ExitCode;
   bool json = false;
-  for (int i = 1; i < argc; ++i)
+  // Errors come as JSON when --json is among oauthlink's own arguments; after "--" the
+  // arguments belong to the command `exec` runs.
+  for (int i = 1; i < argc && std::string(argv[i]) != "--"; ++i)
     json = json || std::string(argv[i]) == "--json";
   oauthlink::sys::install_signal_handlers();
   try {

@@ -77,6 +77,7 @@ check "exec: the same variable names as export --format env" cmp -s "$work/expor
 check "exec: --prefix renames them" test "$(ol exec --prefix X "$cred" -- sh -c 'printf %s "$X_ACCESS_TOKEN"')" = "$at0"
 check "exec: the exit status passes through" test "$(status_of ol exec "$cred" -- sh -c 'exit 7')" -eq 7
 check "exec: a signal n gives 128+n" test "$(status_of ol exec "$cred" -- sh -c 'kill -TERM $$')" -eq 143
+check "exec: a --json among the command's arguments does not turn oauthlink's errors into JSON" bash -c "! '$OAUTHLINK_BIN' exec cred_nope -- echo --json 2>&1 | grep -q '^{'"
 ol exec "$cred" -- sh -c 'cat /proc/$$/cmdline /proc/$PPID/cmdline' >"$work/cmdlines"
 check "exec: no token on the argv of oauthlink or the command" bash -c "! grep -aqF '$at0' '$work/cmdlines' && grep -aq exec '$work/cmdlines'"
 check "exec: a command that is not found gives 127" test "$(status_of ol exec "$cred" -- /nonexistent/cmd)" -eq 127
