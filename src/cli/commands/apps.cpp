@@ -225,15 +225,35 @@ void register_apps(CLI::App& root, AppContext& ctx) {
     }
   });
 
-  auto remove_opts = std::make_shared<IdOptions>();
+  struct RemoveOptions : IdOptions {
+    bool with_credentials = false;
+  };
+  auto remove_opts = std::make_shared<RemoveOptions>();
   auto* remove = group->add_subcommand("remove", "Remove an app");
   remove->add_option("ID", remove_opts->id, "App id (app_…)")->required();
   remove->add_flag("--json", remove_opts->json, "Print JSON");
+  remove->add_flag("--with-credentials", remove_opts->with_credentials,
+                   "Also delete the app's stored credentials (no provider call)");
   remove->callback([&ctx, remove_opts] {
-    if (!ctx.store().remove_app(remove_opts->id))
-      throw Error("no app '" + remove_opts->id + "'");
+    const std::string& id = remove_opts->id;
+    if (!ctx.store().find_app(id))
+      throw Error("no app '" + id + "'");
+    // A credential without its app can no longer be refreshed or revoked: refuse to
+    // orphan it unless asked to delete it too.
+    std::vector<std::string> owned;
+    for (const auto& credential : ctx.store().list_credentials())
+      if (credential.app_id == id)
+        owned.push_back(credential.id);
+    if (!owned.empty() && !remove_opts->with_credentials)
+      throw Error("app '" + id + "' still has " + std::to_string(owned.size()) + " credential(s) ("
+                  + owned.front() + (owned.size() > 1 ? ", ..." : "")
+                  + "); revoke or delete them first, or pass --with-credentials");
+    for (const auto& credential_id : owned)
+      ctx.store().delete_credential(credential_id);
+    if (!ctx.store().remove_app(id))
+      throw Error("no app '" + id + "'");
     if (remove_opts->json)
-      print_json({{"id", remove_opts->id}, {"removed", true}});
+      print_json({{"id", id}, {"removed", true}, {"credentials_deleted", owned.size()}});
     else
       std::cout << "removed " << remove_opts->id << '\n';
   });
