@@ -7,6 +7,7 @@
 #include "flow/html.hpp"
 #include "flow/pkce.hpp"
 #include "flow/server_support.hpp"
+#include "providers/template.hpp"
 
 #include <algorithm>
 #include <map>
@@ -64,6 +65,52 @@ std::string last_segment(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
+bool all_digits(const std::string& text) {
+  return !text.empty() && text.size() < 6
+         && text.find_first_not_of("0123456789") == std::string::npos;
+}
+
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  for (size_t dot; (dot = path.find('.', pos)) != std::string::npos; pos = dot + 1)
+    out.push_back(path.substr(pos, dot - pos));
+  out.push_back(path.substr(pos));
+  return out;
+}
+
+// Writes value at a post-authorization keep path the way a provider's answer holds it: a
+// number indexes an array; a name followed by another name is an array whose first
+// element holds the rest (an empty second element after it), so that the client's
+// first-element rule is what finds the value.
+void place_at_keep_path(json& node, const std::vector<std::string>& parts, size_t i,
+                        const json& value) {
+  if (i == parts.size()) {
+    node = value;
+    return;
+  }
+  const std::string& part = parts[i];
+  if (all_digits(part)) {
+    if (!node.is_array())
+      node = json::array();
+    size_t index = std::stoul(part);
+    while (node.size() <= index)
+      node.push_back(json::object());
+    return place_at_keep_path(node[index], parts, i + 1, value);
+  }
+  if (node.is_array()) { // a name met on an array: its first element
+    if (node.empty())
+      node.push_back(json::object());
+    return place_at_keep_path(node[0], parts, i, value);
+  }
+  if (!node.is_object())
+    node = json::object();
+  json& next = node[part];
+  if (next.is_null() && i + 1 < parts.size() && !all_digits(parts[i + 1]))
+    next = json::array({json::object(), json::object()});
+  place_at_keep_path(next, parts, i + 1, value);
+}
+
 bool has_grant(const providers::Provider& p, std::string_view grant) {
   return std::find(p.grant_types.begin(), p.grant_types.end(), grant) != p.grant_types.end();
 }
@@ -84,6 +131,8 @@ struct Emulator::State {
   std::vector<EmulatorGrant> grants;
   Params callback_values;
   std::string refusal;
+  int post_auth_failure = 0;              // the next post-authorization answer's status
+  json post_auth_values = json::object(); // kept name -> the value an answer gave
 
   const providers::Provider& d() const { return options.dialect; }
 
@@ -119,6 +168,11 @@ struct Emulator::State {
     if (request.path == "/__emulator/stats") {
       record.endpoint = "stats";
       return json_reply(200, stats());
+    }
+    std::string parent = request.path.substr(0, request.path.size() - name.size());
+    if (parent.ends_with("/post-auth/") && all_digits(name)) {
+      record.endpoint = "post-auth";
+      return post_auth(request, record, name, parent, t);
     }
     if (name == "authorize" || name == "decision" || name == "token" || name == "refresh"
         || name == "revoke" || name == "userinfo" || name == "device" || name == "verify")
@@ -511,6 +565,63 @@ struct Emulator::State {
     return json_reply(200, {{"sub", "emulated-user"}, {"name", "Emulated User"}});
   }
 
+  // The catalog's post-authorization request number `index` (its URL pointed at
+  // <prefix>/{placeholders}/post-auth/<index>): method, declared headers, the issued
+  // access token under the request's auth scheme, and the values earlier answers gave
+  // in the path; the answer has a random value at every keep path.
+  ServerReply post_auth(const ServerRequest& request, EmulatorRecord& record,
+                        const std::string& index_text, const std::string& parent, int64_t t) {
+    size_t index = std::stoul(index_text);
+    if (index >= d().post_authorization.size())
+      return page_error(record, 404, "the emulator has no such post-authorization request");
+    const auto& expected = d().post_authorization[index];
+    auto refuse = [&](int status, const std::string& why) {
+      record.problem = why;
+      return oauth_error("invalid_request", why, status);
+    };
+    if (request.method != expected.method)
+      return refuse(405,
+                    "post-authorization request " + index_text + " must be " + expected.method);
+    auto header = find_header(request.headers, "Authorization");
+    auto presented = header ? auth_credentials(*header, expected.auth_scheme) : std::nullopt;
+    auto it = presented ? access_tokens.find(std::string(*presented)) : access_tokens.end();
+    if (it == access_tokens.end() || (it->second.expires_at && t > *it->second.expires_at)) {
+      auto reply =
+          refuse(401, "no valid access token with the scheme '" + expected.auth_scheme + "'");
+      reply.headers.emplace_back("WWW-Authenticate", expected.auth_scheme);
+      return reply;
+    }
+    for (const auto& [name, value] : expected.headers)
+      if (find_header(request.headers, name) != value)
+        return refuse(400, "header '" + name + "' is missing or differs");
+    // The filled placeholders, in order, are the path segments before /post-auth/N; a
+    // value an earlier answer gave must arrive as given.
+    auto names = providers::template_names(expected.url);
+    std::vector<std::string> segments;
+    std::string rest = parent.substr(0, parent.size() - std::string("/post-auth/").size());
+    for (size_t n = 0; n < names.size() && !rest.empty(); ++n) {
+      auto slash = rest.rfind('/');
+      segments.insert(segments.begin(),
+                      percent_decode(rest.substr(slash + 1), PlusAsSpace::no).value_or(""));
+      rest.resize(slash == std::string::npos ? 0 : slash);
+    }
+    for (size_t n = 0; n < names.size(); ++n) {
+      size_t at = n + segments.size() - names.size();
+      if (post_auth_values.contains(names[n])
+          && (at >= segments.size() || post_auth_values[names[n]] != segments[at]))
+        return refuse(400, "the URL does not carry the '" + names[n] + "' given earlier");
+    }
+    if (post_auth_failure != 0)
+      return refuse(std::exchange(post_auth_failure, 0), "failed as the test asked");
+    json doc;
+    for (const auto& [name, path] : expected.keep) {
+      json value = random(16);
+      place_at_keep_path(doc, split_path(path), 0, value);
+      post_auth_values[name] = value;
+    }
+    return json_reply(200, doc);
+  }
+
   json stats() const {
     json counts = json::object();
     json problems = json::array();
@@ -529,11 +640,6 @@ Emulator::Emulator(EmulatorOptions options, std::function<std::string(size_t)> r
   if (options.dialect.discovery)
     throw UsageError("emulator: '" + options.dialect.slug
                      + "' reads its endpoints from an issuer; use the plain sandbox instead");
-  // Their URLs would still lead to the real provider, with the emulator's tokens.
-  if (!options.dialect.post_authorization.empty())
-    throw UsageError("emulator: '" + options.dialect.slug
-                     + "' makes post-authorization requests, which the emulator does not "
-                       "serve yet");
   if (!random || !now)
     throw UsageError("emulator: random and clock functions are required");
   if (options.client_id.empty() || options.access_token_ttl <= 0 || options.code_ttl <= 0)
@@ -562,6 +668,16 @@ ServerReply Emulator::handle(const ServerRequest& request) {
     records.erase(records.begin(), records.begin() + k_max_entries / 2);
   records.push_back(std::move(record));
   return reply;
+}
+
+void Emulator::fail_next_post_authorization(int status) {
+  std::lock_guard lock(m_state->mutex);
+  m_state->post_auth_failure = status;
+}
+
+nlohmann::json Emulator::post_authorization_values() const {
+  std::lock_guard lock(m_state->mutex);
+  return m_state->post_auth_values;
 }
 
 void Emulator::refuse_next_token_request(const std::string& error) {

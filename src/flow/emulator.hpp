@@ -32,7 +32,8 @@ struct EmulatorOptions {
 
 // One request the emulator received, and what it made of it.
 struct EmulatorRecord {
-  std::string endpoint; // authorize, decision, token, refresh, revoke, userinfo, unknown
+  std::string endpoint; // authorize, decision, token, refresh, revoke, userinfo,
+                        // post-auth, unknown
   std::string method;
   std::string path;
   Params params;           // decoded query (authorize) or body
@@ -68,6 +69,12 @@ public:
 
   // The next token or refresh request is refused with this OAuth error, in the dialect.
   void refuse_next_token_request(const std::string& error);
+
+  // The next post-authorization request is answered with this HTTP status (e.g. 500).
+  void fail_next_post_authorization(int status);
+  // What the post-authorization answers gave: kept name -> value, to compare with what
+  // the client kept.
+  nlohmann::json post_authorization_values() const;
 
   std::vector<EmulatorRecord> records() const;
   std::vector<EmulatorGrant> grants() const;

@@ -91,28 +91,74 @@ ServerReply dialect_token_reply(const providers::Provider& dialect, const json& 
   return reply;
 }
 
-std::string emulator_overlay(const providers::Provider& entry, const std::string& base_url) {
-  auto point = [&](const std::string& url, const std::string& endpoint) {
-    std::string prefix;
-    for (const auto& name : providers::template_names(url))
-      prefix += "/{" + name + "}";
-    return toml_string(base_url + prefix + "/" + endpoint);
+namespace {
+
+std::string toml_map(const providers::StringMap& map) {
+  std::string out = "{ ";
+  for (const auto& [key, value] : map)
+    out += (out.size() > 2 ? ", " : "") + toml_string(key) + " = " + toml_string(value);
+  return out + " }";
+}
+
+// base_url, then each of the URL's {placeholders} as a path segment, then the endpoint.
+std::string pointed(const std::string& url, const std::string& base_url,
+                    const std::string& endpoint) {
+  std::string prefix;
+  for (const auto& name : providers::template_names(url))
+    prefix += "/{" + name + "}";
+  return toml_string(base_url + prefix + "/" + endpoint);
+}
+
+// The entry's (or an environment's) endpoint URLs, those it sets, pointed at base_url.
+template <typename Endpoints>
+std::string pointed_endpoints(const Endpoints& e, const std::string& base_url) {
+  std::string out;
+  auto line = [&](const char* key, const std::string& url, const char* endpoint) {
+    if (!url.empty())
+      out += std::string(key) + " = " + pointed(url, base_url, endpoint) + "\n";
   };
+  line("authorization_url", e.authorization_url, "authorize");
+  line("token_url", e.token_url, "token");
+  line("refresh_url", e.refresh_url, "refresh");
+  line("revocation_url", e.revocation_url, "revoke");
+  line("userinfo_url", e.userinfo_url, "userinfo");
+  line("device_authorization_url", e.device_authorization_url, "device");
+  return out;
+}
+
+} // namespace
+
+std::string emulator_overlay(const providers::Provider& entry, const std::string& base_url) {
   std::string out = "# oauthlink sandbox --dialect " + entry.slug
                     + ": the catalog entry's "
                       "endpoints, pointed at the emulator on "
                     + base_url + "\n";
-  out += "[" + entry.slug + "]\n";
-  out += "authorization_url = " + point(entry.authorization_url, "authorize") + "\n";
-  out += "token_url = " + point(entry.token_url, "token") + "\n";
-  if (!entry.refresh_url.empty())
-    out += "refresh_url = " + point(entry.refresh_url, "refresh") + "\n";
-  if (!entry.revocation_url.empty())
-    out += "revocation_url = " + point(entry.revocation_url, "revoke") + "\n";
-  if (!entry.userinfo_url.empty())
-    out += "userinfo_url = " + point(entry.userinfo_url, "userinfo") + "\n";
-  if (!entry.device_authorization_url.empty())
-    out += "device_authorization_url = " + point(entry.device_authorization_url, "device") + "\n";
+  out += "[" + entry.slug + "]\n" + pointed_endpoints(entry, base_url);
+  // An overlay replaces a table or array whole: every environment and request is
+  // written again in full, its URLs pointed at the emulator.
+  for (const auto& [name, env] : entry.environments) {
+    out += "\n[" + entry.slug + ".environments." + name + "]\n"
+           + pointed_endpoints(env, base_url + "/env/" + name);
+    if (!env.api_base_url.empty())
+      out += "api_base_url = " + toml_string(env.api_base_url) + "\n";
+    if (!env.issuer.empty())
+      out += "issuer = " + toml_string(env.issuer) + "\n";
+    if (!env.template_defaults.empty())
+      out += "template_defaults = " + toml_map(env.template_defaults) + "\n";
+    if (!env.authorize_params.empty())
+      out += "authorize_params = " + toml_map(env.authorize_params) + "\n";
+  }
+  for (size_t i = 0; i < entry.post_authorization.size(); ++i) {
+    const auto& request = entry.post_authorization[i];
+    providers::StringMap keep(request.keep.begin(), request.keep.end());
+    out += "\n[[" + entry.slug + ".post_authorization]]\nmethod = " + toml_string(request.method)
+           + "\nurl = " + pointed(request.url, base_url, "post-auth/" + std::to_string(i))
+           + "\nauth_scheme = " + toml_string(request.auth_scheme) + "\n";
+    if (!request.headers.empty())
+      out += "headers = " + toml_map(request.headers) + "\n";
+    out +=
+        "keep = " + toml_map(keep) + "\nrequired = " + (request.required ? "true" : "false") + "\n";
+  }
   return out;
 }
 

@@ -15,6 +15,7 @@
 #include "net/curl_http_client.hpp"
 #include "net/http_server.hpp"
 #include "providers/catalog.hpp"
+#include "providers/variants.hpp"
 #include "support/fakes.hpp"
 #include "support/test_server.hpp"
 #include "sys/paths.hpp"
@@ -42,6 +43,7 @@ struct HarnessOptions {
   std::string extra_catalog;     // TOML appended as a further layer (synthetic entries)
   providers::StringMap settings; // the app's --set values for URL templates
   bool auto_approve = true;      // false: consent page, and device codes wait for a visit
+  std::string environment;       // the app's --environment (the emulator emulates it)
 };
 
 class EmulatorHarness {
@@ -68,8 +70,9 @@ public:
     app.client_id = "client-" + sys::random_urlsafe(12);
     app.client_secret = options.public_client ? "" : sys::random_urlsafe(32);
     app.settings = options.settings;
+    app.environment = options.environment;
     flow::EmulatorOptions emulation;
-    emulation.dialect = shipped;
+    emulation.dialect = providers::apply_environment(shipped, options.environment);
     emulation.client_id = app.client_id;
     emulation.client_secret = app.client_secret;
     emulation.auto_approve = options.auto_approve;
@@ -132,6 +135,7 @@ public:
                              emulator_now,
                              [&] { return interrupted; },
                              [&](const flow::TokenSet& tokens, const flow::Params& kept) {
+                               ++stored;
                                flow::Credential credential;
                                credential.id = "cred_emulated";
                                credential.app_id = app.id;
@@ -178,6 +182,7 @@ public:
   }
 
   std::string redirect_uri;
+  int stored = 0; // credentials connect handed to the store
   int browser_status = 0;
   int64_t timeout_seconds = 20; // a bound for a flow that goes wrong, not a timing assertion
 

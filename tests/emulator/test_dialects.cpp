@@ -6,6 +6,7 @@
 #include "emulator/emulator_harness.hpp"
 #include "error.hpp"
 #include "flow/device.hpp"
+#include "flow/post_auth.hpp"
 
 #include <doctest/doctest.h>
 
@@ -109,6 +110,27 @@ token_url = "https://synthetic.invalid/token"
 device_authorization_url = "https://synthetic.invalid/device/code"
 grant_types = ["authorization_code", "refresh_token", "device_code"]
 default_scopes = ["read"]
+
+[synthetic-post-auth-chain]
+name = "Synthetic: two post-authorization requests, the second's URL from the first's answer"
+docs = "https://synthetic.invalid/docs"
+authorization_url = "https://synthetic.invalid/authorize"
+token_url = "https://synthetic.invalid/token"
+grant_types = ["authorization_code"]
+tokens_expire = false
+
+[[synthetic-post-auth-chain.post_authorization]]
+url = "https://synthetic.invalid/api/sites"
+keep = { site = "sites.id" }
+required = true
+
+[[synthetic-post-auth-chain.post_authorization]]
+method = "POST"
+url = "https://synthetic.invalid/api/sites/{site}/owner"
+auth_scheme = "Token"
+headers = { X-Api-Version = "2" }
+keep = { owner = "owners.0.name" }
+required = true
 )toml";
 
 HarnessOptions synthetic() {
@@ -558,6 +580,135 @@ TEST_SUITE("emulator") {
     CHECK(answer.status == 400);
     CHECK(h.at("token").back().problem.find("invalid_grant") == 0);
     CHECK(h.emulator->grants().size() == 1);
+  }
+
+  TEST_CASE("post_authorization: mailchimp keeps dc from its metadata answer, sent with the "
+            "OAuth scheme") {
+    EmulatorHarness h("mailchimp");
+    REQUIRE(h.shipped.post_authorization.size() == 1);
+    const auto& request = h.shipped.post_authorization[0];
+    REQUIRE(request.auth_scheme != "Bearer"); // the emulator checks the entry's own scheme
+    auto c = connect_ok(h);
+    REQUIRE(h.at("post-auth").size() == 1);
+    auto record = h.at("post-auth")[0];
+    CHECK(record.status == 200);
+    CHECK(record.method == request.method);
+    CHECK(h.stored == 1);
+    auto issued = h.emulator->post_authorization_values();
+    for (const auto& [name, path] : request.keep) {
+      CAPTURE(name);
+      REQUIRE(issued.contains(name));
+      CHECK(c.tokens.extra[name] == issued[name]);
+    }
+    CHECK(c.tokens.extra.contains("dc"));
+  }
+
+  TEST_CASE("post_authorization: mailchimp's emulator refuses the token under another scheme") {
+    EmulatorHarness h("mailchimp");
+    auto c = connect_ok(h);
+    net::CurlHttpClient http;
+    auto bearer = flow::build_post_auth_request(h.resolved.post_authorization[0],
+                                                c.tokens.access_token, {}, {});
+    for (auto& [name, value] : bearer.headers)
+      if (name == "Authorization")
+        value = "Bearer " + c.tokens.access_token;
+    CHECK(http.send(bearer).status == 401);
+    CHECK(h.at("post-auth").back().problem.find("scheme") != std::string::npos);
+  }
+
+  TEST_CASE("post_authorization: atlassian keeps cloudId from the first accessible resource") {
+    EmulatorHarness h("atlassian");
+    auto c = connect_ok(h);
+    auto issued = h.emulator->post_authorization_values();
+    REQUIRE(issued.contains("cloudId"));
+    CHECK(c.tokens.extra["cloudId"] == issued["cloudId"]);
+    CHECK(c.tokens.extra["site_url"] == issued["site_url"]);
+    refresh_ok(h, c);
+  }
+
+  TEST_CASE("post_authorization chained: harvest's accounts array gives account_id (first "
+            "element), with its declared User-Agent header") {
+    EmulatorHarness h("harvest");
+    REQUIRE(!h.shipped.post_authorization[0].headers.empty());
+    auto c = connect_ok(h);
+    REQUIRE(h.at("post-auth").size() == 1);
+    CHECK(h.at("post-auth")[0].status == 200);
+    auto issued = h.emulator->post_authorization_values();
+    CHECK(c.tokens.extra["account_id"] == issued["account_id"]);
+    CHECK(c.tokens.extra["account_product"] == issued["account_product"]);
+  }
+
+  TEST_CASE("post_authorization chained: a synthetic entry's second URL carries the value the "
+            "first answer gave") {
+    EmulatorHarness h("synthetic-post-auth-chain", synthetic());
+    auto c = connect_ok(h);
+    auto records = h.at("post-auth");
+    REQUIRE(records.size() == 2);
+    CHECK(records[1].method == "POST");
+    auto issued = h.emulator->post_authorization_values();
+    REQUIRE(issued.contains("site"));
+    // The emulator refuses a second request whose path lacks the site it gave; check the
+    // path here too.
+    CHECK(records[1].path.find("/" + issued["site"].get<std::string>() + "/post-auth/1")
+          != std::string::npos);
+    CHECK(c.tokens.extra["site"] == issued["site"]);
+    CHECK(c.tokens.extra["owner"] == issued["owner"]);
+  }
+
+  TEST_CASE("post_authorization required fails: mailchimp's metadata answers 500, nothing "
+            "stored") {
+    EmulatorHarness h("mailchimp");
+    REQUIRE(h.shipped.post_authorization[0].required);
+    h.emulator->fail_next_post_authorization(500);
+    CHECK_THROWS_AS(h.connect(), ProviderError);
+    CHECK(h.stored == 0);
+    REQUIRE(h.at("post-auth").size() == 1);
+    CHECK(h.at("post-auth")[0].status == 500);
+    CHECK(h.emulator->grants().size() == 1); // the exchange itself succeeded
+  }
+
+  TEST_CASE("post_authorization not required fails: docusign warns and keeps the credential") {
+    HarnessOptions options;
+    options.environment = "demo";
+    EmulatorHarness h("docusign", options);
+    REQUIRE(!h.shipped.post_authorization[0].required);
+    h.emulator->fail_next_post_authorization(500);
+    auto c = h.connect();
+    CHECK(h.stored == 1);
+    CHECK(!c.tokens.extra.contains("account_id"));
+  }
+
+  TEST_CASE("environments: salesforce sandbox's token request goes to the environment's token "
+            "URL, and its issuer is checked") {
+    HarnessOptions options;
+    options.environment = "sandbox";
+    EmulatorHarness h("salesforce", options);
+    const auto& environment = h.shipped.environments.at("sandbox");
+    REQUIRE(!environment.token_url.empty());
+    REQUIRE(environment.issuer != h.shipped.issuer);
+    auto c = connect_ok(h);
+    auto path_of = [](const std::string& url) { return url.substr(url.find('/', 8)); };
+    CHECK(h.at("token")[0].path == path_of(h.resolved.token_url));
+    CHECK(h.at("token")[0].path != path_of(h.entry.token_url));
+    CHECK(h.at("authorize")[0].path == path_of(h.resolved.authorization_url));
+    CHECK(h.at("token")[0].path.find("/env/sandbox/") == 0);
+    CHECK(h.resolved.issuer == environment.issuer);
+    refresh_ok(h, c);
+  }
+
+  TEST_CASE("environments: docusign demo fills {account_host} from the environment, also in the "
+            "post-authorization URL") {
+    HarnessOptions options;
+    options.environment = "demo";
+    EmulatorHarness h("docusign", options);
+    auto host = h.shipped.environments.at("demo").template_defaults.at("account_host");
+    auto c = connect_ok(h);
+    REQUIRE(h.at("post-auth").size() == 1);
+    CHECK(h.at("token")[0].path.find("/" + host + "/") == 0);
+    CHECK(h.at("post-auth")[0].path.find("/" + host + "/") == 0);
+    auto issued = h.emulator->post_authorization_values();
+    CHECK(c.tokens.extra["account_id"] == issued["account_id"]);
+    CHECK(c.tokens.extra["base_uri"] == issued["base_uri"]);
   }
 
 } // TEST_SUITE

@@ -4,6 +4,7 @@
 #include "emulator/emulator_harness.hpp"
 #include "error.hpp"
 #include "flow/device.hpp"
+#include "flow/post_auth.hpp"
 
 #include <doctest/doctest.h>
 
@@ -136,8 +137,26 @@ TEST_SUITE("emulator") {
     CHECK(h.at("device").size() == 1);
   }
 
-  TEST_CASE("emulator: an entry with post-authorization requests is refused, not half emulated") {
-    CHECK_THROWS_AS(EmulatorHarness("mailchimp"), UsageError);
+  TEST_CASE("emulator: post-authorization requests are counted in stats, which hold no token") {
+    EmulatorHarness h("mailchimp");
+    auto c = h.connect();
+    CHECK(h.problems() == "");
+    auto stats = h.emulator->stats();
+    CHECK(stats["requests"]["post-auth"] == 1);
+    std::string text = stats.dump();
+    CHECK(text.find(c.tokens.access_token) == std::string::npos);
+    CHECK(text.find(h.app.client_secret) == std::string::npos);
+  }
+
+  TEST_CASE("emulator: a post-authorization request without the access token is refused") {
+    EmulatorHarness h("mailchimp");
+    h.connect();
+    net::CurlHttpClient http;
+    auto request =
+        flow::build_post_auth_request(h.resolved.post_authorization[0], "not-issued", {}, {});
+    CHECK(http.send(request).status == 401);
+    CHECK(h.at("post-auth").back().problem != "");
+    CHECK(h.emulator->stats().dump().find("not-issued") == std::string::npos);
   }
 
 } // TEST_SUITE

@@ -23,7 +23,9 @@ run_dialect() { # run_dialect SLUG [sandbox flags...]
   check "$slug: the overlay file is 0600 (E3)" test "$(file_mode "$overlay")" = 600
   check "$slug: the overlay points $slug at the emulator" grep -q "^token_url = \"$issuer/" "$overlay"
   local app
-  app=$(printf '%s\n' "$secret" | ol apps add "$slug" --client-id "$client_id" --client-secret-stdin)
+  # ENVIRONMENT=NAME: the app uses that catalog environment (pass --environment NAME too).
+  app=$(printf '%s\n' "$secret" | ol apps add "$slug" ${ENVIRONMENT:+--environment "$ENVIRONMENT"} \
+    --client-id "$client_id" --client-secret-stdin)
   BROWSER="$UA" ol connect "$app" --timeout 60 >"$work/$slug-cred.json" 2>"$work/$slug-connect.err"
   check "$slug: connect succeeds against the emulator" test -s "$work/$slug-cred.json"
   local cred first second
@@ -48,6 +50,15 @@ run_dialect() { # run_dialect SLUG [sandbox flags...]
 run_dialect slack                  # consent page; both auth methods, commas, ok:true, rotation
 run_dialect notion --auto-approve  # Basic, JSON request body, rotation
 run_dialect microsoft --auto-approve # {tenant} from template_defaults, offline_access
+run_dialect harvest --auto-approve   # a post-authorization request (accounts, User-Agent)
+account_id=$(json_get "$work/harvest-cred.json" d.credential.properties.account_id)
+check "harvest: connect kept the account_id the emulator's accounts answer gave" \
+  test -n "$account_id" -a "$account_id" != undefined
+check "harvest: the emulator answered the post-authorization request" \
+  grep -q "GET /post-auth/0 -> 200" "$work/harvest-sandbox.log"
+ENVIRONMENT=sandbox run_dialect salesforce --auto-approve --environment sandbox
+check "salesforce --environment sandbox: the tokens came from the environment's token URL" \
+  grep -q "POST /env/sandbox/.*token -> 200" "$work/salesforce-sandbox.log"
 
 # A user catalog the sandbox did not write is never replaced.
 mine="$work/mine.toml"

@@ -7,6 +7,7 @@
 #include "error.hpp"
 #include "flow/emulator.hpp"
 #include "net/http_server.hpp"
+#include "providers/variants.hpp"
 #include "sys/paths.hpp"
 #include "sys/private_file.hpp"
 #include "sys/random.hpp"
@@ -29,6 +30,7 @@ struct SandboxCommand {
   bool json = false;
   int64_t access_token_ttl = 3600;
   std::string dialect;
+  std::string environment;
   std::string write_overlay;
   bool public_client = false;
 };
@@ -59,7 +61,7 @@ void run_dialect(AppContext& ctx, const SandboxCommand& o) {
   int port = server.bind("127.0.0.1", o.port);
   std::string base = "http://127.0.0.1:" + std::to_string(port);
   flow::EmulatorOptions options;
-  options.dialect = entry;
+  options.dialect = providers::apply_environment(entry, o.environment);
   options.client_id = "emulated-" + sys::random_urlsafe(16);
   // Fresh each run: the emulator is a toy, but its secret still is not a constant.
   options.client_secret = o.public_client ? "" : sys::random_urlsafe(32);
@@ -80,6 +82,7 @@ void run_dialect(AppContext& ctx, const SandboxCommand& o) {
   if (o.json) {
     std::cout << json{{"issuer", base},
                       {"provider", entry.slug},
+                      {"environment", o.environment},
                       {"client_id", options.client_id},
                       {"client_secret", options.client_secret},
                       {"overlay", overlay},
@@ -114,8 +117,8 @@ void run_sandbox(AppContext& ctx, const SandboxCommand& o) {
     throw UsageError("--port must be 0-65535");
   if (o.access_token_ttl <= 0)
     throw UsageError("--access-token-ttl must be positive");
-  if (o.dialect.empty() && (!o.write_overlay.empty() || o.public_client))
-    throw UsageError("--write-overlay and --public need --dialect");
+  if (o.dialect.empty() && (!o.write_overlay.empty() || o.public_client || !o.environment.empty()))
+    throw UsageError("--write-overlay, --public and --environment need --dialect");
   if (!o.dialect.empty())
     return run_dialect(ctx, o);
   net::HttpServer server;
@@ -179,6 +182,9 @@ void register_sandbox(CLI::App& root, AppContext& ctx) {
   cmd->add_option("--write-overlay", o->write_overlay,
                   "With --dialect: write the user-catalog overlay pointing the provider at the "
                   "emulator to FILE (0600)");
+  cmd->add_option("--environment", o->environment,
+                  "With --dialect: emulate this environment of the entry (its sandbox or demo "
+                  "hosts), as 'apps add --environment' selects it");
   cmd->add_flag("--public", o->public_client,
                 "With --dialect: the emulated app is a public client (no secret)");
   cmd->callback([&ctx, o] { run_sandbox(ctx, *o); });
