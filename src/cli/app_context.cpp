@@ -3,6 +3,7 @@
 
 #include "error.hpp"
 #include "sys/paths.hpp"
+#include "sys/signals.hpp"
 
 #include <istream>
 
@@ -56,14 +57,24 @@ store::Store& AppContext::store() {
   return *m_store;
 }
 
-std::string read_secret_stream(std::istream& in, const std::string& what) {
+std::string read_bounded(std::istream& in, size_t limit, const std::string& what) {
   std::string value;
   char buffer[4096];
   while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
     value.append(buffer, static_cast<size_t>(in.gcount()));
-    if (value.size() > 64 * 1024)
-      throw UsageError(what + ": secret longer than 64 KiB");
+    if (value.size() > limit)
+      throw UsageError(what + ": input larger than " + std::to_string(limit / 1024) + " KiB");
+    if (sys::interrupted())
+      break;
   }
+  // A signal ends a blocked read early (no SA_RESTART): what was read is not the input.
+  if (sys::interrupted())
+    throw Interrupted(what + ": interrupted");
+  return value;
+}
+
+std::string read_secret_stream(std::istream& in, const std::string& what) {
+  std::string value = read_bounded(in, 64 * 1024, what);
   while (!value.empty() && (value.back() == '\n' || value.back() == '\r'))
     value.pop_back();
   if (value.empty())

@@ -42,6 +42,9 @@ private:
 
 // Reads a secret from a file or stdin: one value, a trailing newline removed. Throws
 // UsageError when empty.
+// Reads `in` to its end; throws UsageError past `limit` bytes (checked as it reads, so an
+// endless stream cannot exhaust memory) and Interrupted on Ctrl-C between reads.
+std::string read_bounded(std::istream& in, size_t limit, const std::string& what);
 std::string read_secret_stream(std::istream& in, const std::string& what);
 
 } // namespace oauthlink::cli

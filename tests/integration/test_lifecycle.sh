@@ -157,6 +157,8 @@ sed -e "s/$app/$app2/" -e 's/"stubco"/"stubnorevoke"/' "$work/import.json" >"$wo
 cred2=$(ol credentials import "$work/import2.json"); cred2=${cred2#imported }
 check "revoke without a revocation endpoint: a clear error, kept" bash -c "test $(status_of ol credentials revoke "$cred2") -ne 0 && grep -q 'no revocation endpoint' '$work/err' && '$OAUTHLINK_BIN' credentials show $cred2 >/dev/null"
 check "revoke --force deletes it anyway" bash -c "'$OAUTHLINK_BIN' credentials revoke --force $cred2 2>/dev/null | grep -q deleted && ! '$OAUTHLINK_BIN' credentials show $cred2 2>/dev/null"
+check "import - stops reading at 1 MiB (exit 2), whatever the stream's length" bash -c "head -c 3000000 /dev/zero | '$OAUTHLINK_BIN' credentials import - 2>&1 | grep -q 'larger than'; test \${PIPESTATUS[1]} -eq 2"
+
 # --- apps remove does not orphan credentials
 cred3=$(ol credentials import "$work/import2.json"); cred3=${cred3#imported }
 check "apps remove refuses while the app has credentials, naming them" bash -c "test $(status_of ol apps remove "$app2") -eq 1 && grep -q '$cred3' '$work/err' && '$OAUTHLINK_BIN' apps show $app2 >/dev/null"

@@ -32,16 +32,13 @@ struct ApiOptions {
 std::string body_of(const std::string& data) {
   if (data.empty() || data[0] != '@')
     return data;
-  std::ostringstream text;
-  if (data == "@-") {
-    text << std::cin.rdbuf();
-  } else {
-    std::ifstream in(data.substr(1), std::ios::binary);
-    if (!in)
-      throw UsageError("-d: cannot read " + data.substr(1));
-    text << in.rdbuf();
-  }
-  return text.str();
+  constexpr size_t k_limit = 64 * 1024 * 1024;
+  if (data == "@-")
+    return read_bounded(std::cin, k_limit, "-d");
+  std::ifstream in(data.substr(1), std::ios::binary);
+  if (!in)
+    throw UsageError("-d: cannot read " + data.substr(1));
+  return read_bounded(in, k_limit, "-d");
 }
 
 flow::HttpRequest build_request(const ApiOptions& o, const std::string& url,

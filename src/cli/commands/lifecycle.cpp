@@ -126,18 +126,13 @@ void run_verify(AppContext& ctx, const std::string& id, bool quiet) {
 }
 
 std::string read_input(const std::string& file) {
-  std::ostringstream text;
-  if (file == "-") {
-    text << std::cin.rdbuf();
-  } else {
-    std::ifstream in(file, std::ios::binary);
-    if (!in)
-      throw UsageError("import: cannot read " + file);
-    text << in.rdbuf();
-  }
-  if (text.str().size() > 1024 * 1024)
-    throw UsageError("import: input larger than 1 MiB");
-  return text.str();
+  constexpr size_t k_limit = 1024 * 1024;
+  if (file == "-")
+    return read_bounded(std::cin, k_limit, "import");
+  std::ifstream in(file, std::ios::binary);
+  if (!in)
+    throw UsageError("import: cannot read " + file);
+  return read_bounded(in, k_limit, "import");
 }
 
 void run_import(AppContext& ctx, const std::string& file) {
