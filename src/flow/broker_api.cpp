@@ -192,6 +192,9 @@ ServerReply Broker::api_apps(const ServerRequest& request) {
     return api_error(400, "invalid_request", "unknown provider '" + app.provider + "'");
   if (app.client_id.empty())
     return api_error(400, "invalid_request", "client_id is required");
+  for (const auto* value : {&app.client_id, &app.client_secret, &app.name, &app.issuer})
+    if (has_control_char(*value))
+      return api_error(400, "invalid_request", "a value holds a control character");
   if (auto scopes = body->find("scopes"); scopes != body->end()) {
     if (scopes->is_string())
       app.scopes = split_scopes(scopes->get<std::string>());

@@ -33,6 +33,8 @@ std::string string_field(const json& object, const char* key, bool required) {
   }
   if (!it->is_string())
     throw UsageError(std::string("import: '") + key + "' must be a string");
+  if (has_control_char(it->get<std::string>()))
+    throw UsageError(std::string("import: '") + key + "' holds a control character");
   return it->get<std::string>();
 }
 
@@ -116,12 +118,29 @@ std::string api_url(const providers::Provider& provider, const App& app,
       providers::fill_template(provider.api_base_url, values, provider.template_defaults);
   while (!base.empty() && base.back() == '/')
     base.pop_back();
-  if (path.rfind("https://", 0) == 0 || path.rfind("http://", 0) == 0) {
-    // Never send the token to another host than the provider's API.
-    if (path.rfind(base + "/", 0) != 0 && path != base)
-      throw UsageError("api: " + path + " is not under the provider's API base " + base);
-    return path;
+  bool absolute = path.rfind("https://", 0) == 0 || path.rfind("http://", 0) == 0;
+  // Never send the token to another host than the provider's API.
+  if (absolute && path.rfind(base + "/", 0) != 0 && path != base)
+    throw UsageError("api: " + path + " is not under the provider's API base " + base);
+  std::string relative = absolute ? path.substr(base.size()) : path;
+  // Dot segments (also percent-encoded) would climb out of the base once the URL is
+  // normalised, so they are refused rather than resolved.
+  if (has_control_char(relative))
+    throw UsageError("api: the path holds a control character");
+  std::string_view rest(relative);
+  rest = rest.substr(0, rest.find_first_of("?#"));
+  while (!rest.empty()) {
+    size_t slash = rest.find('/');
+    std::string segment =
+        lower(percent_decode(rest.substr(0, slash), PlusAsSpace::no).value_or(std::string(rest)));
+    if (segment == "." || segment == ".." || segment.find('\\') != std::string::npos)
+      throw UsageError("api: '.', '..' and '\\' are not allowed in the path (they would leave "
+                       "the API base "
+                       + base + ")");
+    rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
   }
+  if (absolute)
+    return path;
   return base + (path.empty() || path[0] != '/' ? "/" : "") + path;
 }
 

@@ -16,6 +16,8 @@ bool is_ip_loopback(const std::string& host) {
 } // namespace
 
 std::optional<std::string> check_redirect_template(const std::string& uri) {
+  if (has_control_char(uri) || uri.find(' ') != std::string::npos)
+    return "must not contain spaces or control characters";
   auto parsed = parse_url(substitute_provider(uri, "provider"));
   if (!parsed)
     return "'" + uri + "' is not an absolute http(s) URL without user info";

@@ -214,6 +214,11 @@ TokenResult parse_token_response(const Provider& provider, const HttpResponse& r
   set.access_token = access->get<std::string>();
   set.refresh_token = text_of(*tokens, "refresh_token");
   set.id_token = text_of(*tokens, "id_token");
+  // RFC 6749 §A.12-13: tokens are printable; a control character would split the
+  // Authorization header or an exported variable.
+  for (const auto* token : {&set.access_token, &set.refresh_token, &set.id_token})
+    if (has_control_char(*token))
+      return invalid_response(response.status, "a token in the response holds a control character");
 
   // D3: case-insensitive token_type; canonical spelling on output.
   std::string type = provider.response.token_type.empty() ? text_of(*tokens, "token_type")

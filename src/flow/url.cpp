@@ -246,4 +246,11 @@ bool is_loopback_host(std::string_view host) {
   return parts == 4;
 }
 
+bool has_control_char(std::string_view text) {
+  return std::any_of(text.begin(), text.end(), [](char c) {
+    auto byte = static_cast<unsigned char>(c);
+    return byte < 0x20 || byte == 0x7f;
+  });
+}
+
 } // namespace oauthlink::flow

@@ -51,5 +51,8 @@ bool is_unreserved_text(std::string_view text);
 
 // True for 127.0.0.0/8, ::1 and "localhost".
 bool is_loopback_host(std::string_view host);
+// True if text holds a C0 control character or DEL (CR, LF and NUL among them): such a
+// value would split an HTTP header, an environment variable or a terminal line.
+bool has_control_char(std::string_view text);
 
 } // namespace oauthlink::flow

@@ -167,6 +167,13 @@ flow::HttpResponse CurlHttpClient::send(const flow::HttpRequest& request) {
   }
   curl_slist* headers = nullptr;
   bool has_expect = false;
+  // A line break would add a header of its own, a NUL would cut this one short.
+  for (const auto& [name, value] : request.headers)
+    if (flow::has_control_char(name)
+        || value.find_first_of(std::string("\r\n\0", 3)) != std::string::npos)
+      throw Error("refusing to send header '"
+                  + (flow::has_control_char(name) ? std::string("?") : name)
+                  + "': its value holds a line break or NUL (an imported or stored value?)");
   for (const auto& [name, value] : request.headers) {
     headers = api.slist_append(headers, (name + ": " + value).c_str());
     has_expect = has_expect || name == "Expect";

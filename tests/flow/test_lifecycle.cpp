@@ -66,7 +66,7 @@ TEST_CASE("userinfo answers: 2xx accepted, 401/403 rejected, others failed") {
 
 TEST_CASE("the API URL fills placeholders from the credential and stays under the base") {
   auto p = test::provider_from("api_base_url = \"https://{instance}.api.example/v1/\"\n"
-                                "response = { keep = [\"instance\"] }\n");
+                               "response = { keep = [\"instance\"] }\n");
   flow::Credential c;
   c.tokens.extra["instance"] = "eu2";
   flow::App app;
@@ -77,6 +77,17 @@ TEST_CASE("the API URL fills placeholders from the credential and stays under th
   CHECK_THROWS_AS(flow::api_url(p, app, c, "https://eu2.api.example/v1.evil/x"), UsageError);
   c.tokens.extra["instance"] = "evil.example/";
   CHECK_THROWS_AS(flow::api_url(p, app, c, "/me"), UsageError);
+}
+
+TEST_CASE("the API path cannot climb out of the base with dot segments") {
+  auto p = test::provider_from("api_base_url = \"https://api.example/v3\"\n");
+  flow::Credential c;
+  flow::App app;
+  for (const char* path : {"../../x", "/a/../../x", "./x", "%2e%2e/x", "%2E%2e/%2e%2E/x", "a/..",
+                           "a\\..\\x", "https://api.example/v3/../../steal", "/me\r\nX: y"})
+    CHECK_THROWS_AS(flow::api_url(p, app, c, path), UsageError);
+  CHECK(flow::api_url(p, app, c, "/repos/a..b/x?q=../y")
+        == "https://api.example/v3/repos/a..b/x?q=../y");
 }
 
 TEST_CASE("-H takes Name: value and refuses Authorization and line breaks") {
@@ -129,4 +140,13 @@ TEST_CASE("RFC 3339 UTC times parse; anything else does not") {
   CHECK(flow::parse_time("1970-01-01T00:01:00Z") == 60);
   CHECK_FALSE(flow::parse_time("2026-12-03 14:00:00"));
   CHECK_FALSE(flow::parse_time("2026-12-03T14:00:00Zjunk"));
+}
+
+TEST_CASE("import refuses control characters in any string it stores") {
+  for (const char* token : {R"(tok\r\nX-Injected: yes)", R"(a\u0000b)", R"(a\u007fb)"})
+    CHECK_THROWS_AS(flow::parse_credential_import(
+                        R"({"oauth_app_id":"app_1","provider":"p","properties":{"access_token":")"
+                            + std::string(token) + R"("}})",
+                        1'800'000'000),
+                    UsageError);
 }

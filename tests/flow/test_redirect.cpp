@@ -36,6 +36,11 @@ TEST_CASE("registered templates are checked") {
   CHECK(check_redirect_template("http://app.example/cb"));
   CHECK(check_redirect_template("http://127.0.0.1/cb#frag"));
   CHECK(check_redirect_template("not a url"));
+  // Control characters and spaces would split the broker's Location header.
+  CHECK(check_redirect_template("http://127.0.0.1:8765/cb\r\nX: y"));
+  CHECK(check_redirect_template("http://127.0.0.1:8765/cb\n"));
+  CHECK(check_redirect_template("http://127.0.0.1:8765/c b"));
+  CHECK(check_redirect_template(std::string("http://127.0.0.1:8765/cb\0x", 27)));
 }
 
 TEST_CASE("connect listens on the registered loopback URI, else an ephemeral default") {

@@ -215,3 +215,11 @@ TEST_CASE("the code exchange carries the same redirect_uri and the client auth o
   CHECK_FALSE(find_header(none.headers, "Authorization"));
   CHECK(find_param(*parse_form(none.body), "client_id") == "public");
 }
+
+TEST_CASE("a token holding a control character is an invalid response, not a stored token") {
+  for (const std::string& body :
+       {std::string(R"({"access_token":"tok\r\nX-Injected: yes","token_type":"Bearer"})"),
+        std::string(R"({"access_token":"ok","refresh_token":"a\u0000b","token_type":"Bearer"})"),
+        std::string(R"({"access_token":"ok","id_token":"a\nb","token_type":"Bearer"})")})
+    CHECK(std::holds_alternative<OAuthError>(parse("", 200, body)));
+}

@@ -398,3 +398,19 @@ TEST_CASE("with worker threads a slow handler does not hold back other requests;
   CHECK(slow.body == "/slow 0");
   CHECK(connect_to("127.0.0.1", port) < 0);
 }
+
+TEST_CASE("the curl client refuses a header value with a line break or NUL: nothing is sent") {
+  test::TestServer ts;
+  int hits = 0;
+  ts.server.Get("/api", [&hits](const httplib::Request&, httplib::Response& res) {
+    ++hits;
+    res.set_content("{}", "application/json");
+  });
+  ts.start();
+  auto client = quick_client();
+  for (const std::string& value : {std::string("Bearer tok\r\nX-Injected: yes"),
+                                   std::string("Bearer a\nb"), std::string("Bearer a\0b", 10)})
+    CHECK_THROWS_AS(client.send({"GET", ts.url("/api"), {{"Authorization", value}}, ""}), Error);
+  CHECK(hits == 0);
+  CHECK(client.send({"GET", ts.url("/api"), {{"Authorization", "Bearer tok"}}, ""}).status == 200);
+}

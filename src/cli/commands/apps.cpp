@@ -5,6 +5,7 @@
 #include "error.hpp"
 #include "flow/authorize_url.hpp"
 #include "flow/credential.hpp"
+#include "flow/url.hpp"
 #include "providers/template.hpp"
 #include "providers/variants.hpp"
 #include "sys/random.hpp"
@@ -76,6 +77,8 @@ void add_app(AppContext& ctx, const AddOptions& o) {
   const providers::Provider& entry = ctx.provider(o.slug);
   if (o.client_id.empty())
     throw UsageError("--client-id must not be empty");
+  if (flow::has_control_char(o.client_id) || flow::has_control_char(o.name))
+    throw UsageError("--client-id and --name must not contain control characters");
 
   flow::App app;
   app.provider = entry.slug;
