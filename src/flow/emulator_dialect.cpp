@@ -123,6 +123,8 @@ std::string pointed_endpoints(const Endpoints& e, const std::string& base_url) {
   line("revocation_url", e.revocation_url, "revoke");
   line("userinfo_url", e.userinfo_url, "userinfo");
   line("device_authorization_url", e.device_authorization_url, "device");
+  // The API base too, so `oauthlink api` never sends an emulated token to the provider.
+  line("api_base_url", e.api_base_url, "api");
   return out;
 }
 
@@ -139,8 +141,6 @@ std::string emulator_overlay(const providers::Provider& entry, const std::string
   for (const auto& [name, env] : entry.environments) {
     out += "\n[" + entry.slug + ".environments." + name + "]\n"
            + pointed_endpoints(env, base_url + "/env/" + name);
-    if (!env.api_base_url.empty())
-      out += "api_base_url = " + toml_string(env.api_base_url) + "\n";
     if (!env.issuer.empty())
       out += "issuer = " + toml_string(env.issuer) + "\n";
     if (!env.template_defaults.empty())

@@ -229,7 +229,10 @@ Credential parse_credential_import(const std::string& text, int64_t now) {
   c.created_at = now;
   if (auto created = doc.find("created_at"); created != doc.end() && created->is_string())
     c.created_at = parse_time(created->get<std::string>()).value_or(now);
+  // When the document says it last changed (the export's updated_at), else now.
   c.updated_at = now;
+  if (auto updated = doc.find("updated_at"); updated != doc.end() && updated->is_string())
+    c.updated_at = parse_time(updated->get<std::string>()).value_or(now);
   return c;
 }
 

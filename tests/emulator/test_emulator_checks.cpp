@@ -117,7 +117,7 @@ TEST_SUITE("emulator") {
       for (const std::string* url :
            {&h.resolved.authorization_url, &h.resolved.token_url, &h.resolved.refresh_url,
             &h.resolved.revocation_url, &h.resolved.userinfo_url,
-            &h.resolved.device_authorization_url})
+            &h.resolved.device_authorization_url, &h.resolved.api_base_url})
         CHECK((url->empty() || url->rfind(base, 0) == 0));
     }
     // A device flow goes to the emulator too, never to the provider (no shipped entry names

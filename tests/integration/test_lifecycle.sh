@@ -101,6 +101,20 @@ check "api: the retry carried the new token" test "$(stats "d.api_auth.slice(-2)
 rt1=$(prop d.properties.refresh_token)
 check "the rotated refresh token was stored" test -n "$rt1" -a "$rt1" != "$rt0"
 
+# An export made before that rotation (its updated_at says so) must not replace it.
+ol credentials export "$cred" --format json | node -e '
+  let d = JSON.parse(require("fs").readFileSync(0, "utf8")); let c = d.credential || d;
+  c.updated_at = "2020-01-01T00:00:00Z"; c.properties.refresh_token = process.argv[1];
+  process.stdout.write(JSON.stringify(d));' "$rt0" >"$work/stale.json"
+check "import of an export older than the stored credential is refused (exit 1)" test "$(status_of ol credentials import "$work/stale.json")" -eq 1
+check "... and the rotated refresh token is kept" test "$(prop d.properties.refresh_token)" = "$rt1"
+ol credentials import --force "$work/stale.json" >/dev/null
+check "import --force replaces it anyway" test "$(prop d.properties.refresh_token)" = "$rt0"
+cat >"$work/restore.json" <<JSON
+{"oauth_app_id":"$app","provider":"stubco","id":"$cred","properties":{"access_token":"$(prop d.properties.access_token)","refresh_token":"$rt1","token_type":"Bearer"}}
+JSON
+ol credentials import --force "$work/restore.json" >/dev/null
+
 # --- refresh without refresh_token keeps the stored one (F1)
 mode '{"refresh":"no_rt"}'
 at2=$(ol --verbose refresh "$cred" 2>"$work/verbose-refresh.err")

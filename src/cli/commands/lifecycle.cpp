@@ -135,7 +135,7 @@ std::string read_input(const std::string& file) {
   return read_bounded(in, k_limit, "import");
 }
 
-void run_import(AppContext& ctx, const std::string& file) {
+void run_import(AppContext& ctx, const std::string& file, bool force) {
   flow::Credential c = flow::parse_credential_import(read_input(file), now_seconds());
   auto& store = ctx.store();
   auto app = store.find_app(c.app_id);
@@ -156,6 +156,14 @@ void run_import(AppContext& ctx, const std::string& file) {
     if (same_id && (existing.app_id != c.app_id || existing.provider != c.provider))
       throw UsageError("import: " + c.id + " already exists for another app");
     if (same_id || (c.id.empty() && same_account)) {
+      // An export made before a refresh holds a refresh token the provider has since
+      // rotated away: replacing the stored one would lose the only working token.
+      if (!force && existing.updated_at > c.updated_at
+          && existing.tokens.refresh_token != c.tokens.refresh_token)
+        throw Error("import: " + existing.id + " changed after this export was made (updated "
+                    + flow::format_time(existing.updated_at)
+                    + "); importing it would replace a newer refresh token. Export it "
+                      "again, or pass --force");
       c.id = existing.id;
       c.created_at = existing.created_at;
       updated = true;
@@ -164,6 +172,7 @@ void run_import(AppContext& ctx, const std::string& file) {
   }
   if (c.id.empty())
     c.id = sys::random_id("cred");
+  c.updated_at = now_seconds();
   store.save_credential(c);
   std::cout << (updated ? "updated " : "imported ") << c.id << '\n';
 }
@@ -202,11 +211,18 @@ void register_credential_lifecycle(CLI::App& group, AppContext& ctx) {
   verify->add_option("CRED", *verify_id, "Credential id (cred_…)")->required();
   verify->callback([&ctx, verify_id] { run_verify(ctx, *verify_id, ctx.options.quiet); });
 
-  auto import_file = std::make_shared<std::string>();
+  struct ImportOptions {
+    std::string file;
+    bool force = false;
+  };
+  auto import_opts = std::make_shared<ImportOptions>();
   auto* import = group.add_subcommand(
       "import", "Store a credential given as JSON (the shape 'credentials export' prints)");
-  import->add_option("FILE", *import_file, "JSON file, or - for stdin")->required();
-  import->callback([&ctx, import_file] { run_import(ctx, *import_file);
+  import->add_option("FILE", import_opts->file, "JSON file, or - for stdin")->required();
+  import->add_flag("--force", import_opts->force,
+                   "Replace a stored credential even when it changed after the export");
+  import->callback(
+      [&ctx, import_opts] { run_import(ctx, import_opts->file, import_opts->force);
 });
 } // namespace oauthlink::cli
 
