@@ -8,6 +8,11 @@
 
 #include <sqlite3.h>
 
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdlib>
+
 namespace oauthlink::store {
 
 using nlohmann::json;
@@ -300,8 +305,42 @@ const std::string& Store::path() const {
   return m_impl->path;
 }
 
+namespace {
+
+// True when dir/store.db already holds secrets sealed with some key (its key check row).
+bool holds_sealed_secrets(const std::string& dir) {
+  std::string path = dir + "/store.db";
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0 || st.st_size == 0)
+    return false;
+  sqlite3* db = nullptr;
+  bool sealed = false;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, nullptr)
+      == SQLITE_OK) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM meta WHERE name = 'key_check'", -1, &stmt, nullptr)
+        == SQLITE_OK)
+      sealed = sqlite3_step(stmt) == SQLITE_ROW;
+    sqlite3_finalize(stmt);
+  }
+  sqlite3_close(db);
+  return sealed;
+}
+
+} // namespace
+
 Store Store::open(const std::string& dir) {
   make_private_dir(dir);
+  // A lost key file must not be replaced by a new key: the stored secrets would become
+  // unreadable for good, and the next write would mix two keys.
+  const char* env = std::getenv("OAUTHLINK_KEY");
+  std::string key_path = key_file_path(dir);
+  struct stat st {};
+  if ((env == nullptr || *env == '\0') && ::lstat(key_path.c_str(), &st) != 0 && errno == ENOENT
+      && holds_sealed_secrets(dir))
+    throw StoreError(dir + "/store.db holds secrets sealed with a key, but its key file " + key_path
+                     + " is missing; restore that file (or set OAUTHLINK_KEY to the key). "
+                       "No new key was made");
   return open(dir, load_store_key(dir));
 }
 

@@ -62,5 +62,6 @@ set +e
 ol --home "$home2" status >/dev/null 2>"$work/nokey.err"
 rc=$?
 set -e
-check "that store without OAUTHLINK_KEY: exit 7 naming the key file" bash -c "test $rc -eq 7 && grep -q 'one from file $home2/key' '$work/nokey.err'"
+check "that store without OAUTHLINK_KEY: exit 7 naming the missing key file" bash -c "test $rc -eq 7 && grep -q 'key file $home2/key is missing' '$work/nokey.err'"
+check "... and no new key file was made for it" test ! -e "$home2/key"
 finish

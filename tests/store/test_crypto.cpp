@@ -198,3 +198,22 @@ TEST_CASE("OAUTHLINK_KEY overrides the key file; a malformed one is a store erro
   CHECK_THROWS_WITH_AS(store::load_store_key(dir), doctest::Contains("OAUTHLINK_KEY"), StoreError);
   ::unsetenv("OAUTHLINK_KEY");
 }
+
+TEST_CASE("a lost key file is not replaced by a new key while the store holds secrets") {
+  std::string dir = temp_dir() + "/home";
+  ::unsetenv("OAUTHLINK_KEY");
+  {
+    auto store = store::Store::open(dir);
+    flow::App app;
+    app.id = "app_k";
+    app.provider = "p";
+    app.client_id = "id";
+    app.client_secret = "a-secret-sealed-with-the-first-key";
+    store.add_app(app);
+  }
+  std::string key_path = dir + "/key";
+  REQUIRE(::unlink(key_path.c_str()) == 0);
+  CHECK_THROWS_WITH_AS(store::Store::open(dir), doctest::Contains("is missing"), StoreError);
+  struct stat st {};
+  CHECK(::lstat(key_path.c_str(), &st) != 0); // no new key was written
+}
