@@ -3,10 +3,7 @@
 // (RFC 6749 §4.1.3, §5; SECURITY.md C6-C8).
 #include "flow/broker.hpp"
 #include "flow/pkce.hpp"
-
-#include <openssl/evp.h>
-
-#include <strings.h>
+#include "flow/server_support.hpp"
 
 namespace oauthlink::flow {
 
@@ -17,34 +14,6 @@ namespace {
 struct TokenInput {
   std::string grant_type, code, client_id, client_secret, redirect_uri, code_verifier;
 };
-
-// RFC 7617 credentials, form-encoded inside (RFC 6749 §2.3.1).
-std::optional<std::pair<std::string, std::string>> basic_credentials(const std::string& header) {
-  if (header.size() < 7 || strncasecmp(header.c_str(), "Basic ", 6) != 0)
-    return std::nullopt;
-  std::string encoded = header.substr(6);
-  if (encoded.empty() || encoded.size() % 4 != 0 || encoded.size() > 4096)
-    return std::nullopt;
-  std::string decoded(encoded.size() / 4 * 3, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(decoded.data()),
-                          reinterpret_cast<const unsigned char*>(encoded.data()),
-                          static_cast<int>(encoded.size()));
-  if (n < 0)
-    return std::nullopt;
-  // EVP_DecodeBlock counts padding as zero bytes.
-  size_t length = static_cast<size_t>(n);
-  for (size_t i = encoded.size(); i > 0 && encoded[i - 1] == '='; --i)
-    --length;
-  decoded.resize(length);
-  size_t colon = decoded.find(':');
-  if (colon == std::string::npos)
-    return std::nullopt;
-  auto id = percent_decode(decoded.substr(0, colon), PlusAsSpace::yes);
-  auto secret = percent_decode(decoded.substr(colon + 1), PlusAsSpace::yes);
-  if (!id || !secret)
-    return std::nullopt;
-  return std::pair{*id, *secret};
-}
 
 // JSON or form body; nullopt with `why` set when it cannot be read.
 std::optional<TokenInput> read_token_input(const ServerRequest& request, std::string& why) {
@@ -89,7 +58,8 @@ std::optional<TokenInput> read_token_input(const ServerRequest& request, std::st
     }
   }
   if (auto header = find_header(request.headers, "Authorization")) {
-    auto basic = basic_credentials(*header);
+    // RFC 7617 credentials, form-encoded inside (RFC 6749 §2.3.1); at most 4 KiB of them.
+    auto basic = header->size() <= 6 + 4096 ? parse_basic(*header) : std::nullopt;
     if (!basic || !in.client_secret.empty()) { // one authentication method only (§2.3)
       why = basic ? "the client authenticated twice (Basic and body)" : "malformed Basic header";
       return std::nullopt;
